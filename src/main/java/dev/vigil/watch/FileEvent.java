@@ -1,0 +1,134 @@
+package dev.vigil.watch;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One change under a watched root, as delivered by {@link FileWatcher#events()}.
+ *
+ * <p>Immutable value with value equality over all of its fields. Paths are absolute and start with
+ * {@link #root()}; they are built from the root as given to the watcher (symbolic links in the root path are
+ * not resolved).
+ *
+ * <h2>Kinds</h2>
+ * <ul>
+ *   <li>{@link Kind#CREATED}: an entry appeared: created, moved in from outside the tree, or found by a
+ *       scan of a new or moved-in directory.</li>
+ *   <li>{@link Kind#MODIFIED}: the content or the metadata (permissions, timestamps) of an entry changed.</li>
+ *   <li>{@link Kind#DELETED}: an entry disappeared: deleted, or moved out of the tree. For a directory moved
+ *       out, one {@code DELETED} is delivered for each entry the watcher knew inside it, children first.</li>
+ *   <li>{@link Kind#RENAMED}: an entry moved inside the watched tree; {@link #previous()} holds the old path.
+ *       For a directory, one event stands for its whole subtree: later events inside it use the new path.</li>
+ *   <li>{@link Kind#OVERFLOW}: events under {@link #path()} (the <em>scope</em>: a directory, or a root) may
+ *       have been lost; {@link #cause()} says why. With the default {@link OverflowStrategy#RESYNC} it is
+ *       followed by the true difference found by rescanning the scope.</li>
+ * </ul>
+ */
+public final class FileEvent {
+
+    /** What happened to {@link #path()}. */
+    public enum Kind {
+        /** The entry appeared. */
+        CREATED,
+        /** The entry's content or metadata changed. */
+        MODIFIED,
+        /** The entry disappeared. */
+        DELETED,
+        /** The entry moved from {@link #previous()} to {@link #path()} inside the watched tree. */
+        RENAMED,
+        /** Events under the scope {@link #path()} may have been lost; see {@link #cause()}. */
+        OVERFLOW
+    }
+
+    private final Kind kind;
+    private final Path path;
+    private final Path previous;
+    private final boolean directory;
+    private final Path root;
+    private final Instant time;
+    private final WatchException cause;
+
+    FileEvent(Kind kind, Path path, Path previous, boolean directory, Path root, Instant time, WatchException cause) {
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.path = Objects.requireNonNull(path, "path");
+        this.previous = previous;
+        this.directory = directory;
+        this.root = Objects.requireNonNull(root, "root");
+        this.time = Objects.requireNonNull(time, "time");
+        this.cause = cause;
+    }
+
+    /** What happened. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The absolute path of the entry (for {@link Kind#OVERFLOW}, the scope whose events may be lost). */
+    public Path path() {
+        return path;
+    }
+
+    /** The path before the move, present only for {@link Kind#RENAMED}. */
+    public Optional<Path> previous() {
+        return Optional.ofNullable(previous);
+    }
+
+    /**
+     * Whether the entry is (or, for {@link Kind#DELETED}, was) a directory. A symbolic link is never a
+     * directory here, whatever it points to.
+     */
+    public boolean isDirectory() {
+        return directory;
+    }
+
+    /** The watched root this event belongs to, exactly as given to the watcher (made absolute). */
+    public Path root() {
+        return root;
+    }
+
+    /** When the watcher observed the change (the time of the watcher's {@link reactor.core.scheduler.Scheduler}). */
+    public Instant time() {
+        return time;
+    }
+
+    /** For {@link Kind#OVERFLOW}: why events may have been lost. Empty for every other kind. */
+    public Optional<WatchException> cause() {
+        return Optional.ofNullable(cause);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof FileEvent)) {
+            return false;
+        }
+        FileEvent e = (FileEvent) o;
+        return kind == e.kind && directory == e.directory && path.equals(e.path) && Objects.equals(previous, e.previous)
+                && root.equals(e.root) && time.equals(e.time) && Objects.equals(cause, e.cause);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, path, previous, directory, root, time);
+    }
+
+    /** {@code KIND path [<- previous] [dir]}, e.g. {@code RENAMED /w/b.txt <- /w/a.txt}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder().append(kind).append(' ').append(path);
+        if (previous != null) {
+            sb.append(" <- ").append(previous);
+        }
+        if (directory) {
+            sb.append(" [dir]");
+        }
+        if (cause != null) {
+            sb.append(" (").append(cause.getMessage()).append(')');
+        }
+        return sb.toString();
+    }
+}

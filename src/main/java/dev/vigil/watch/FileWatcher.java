@@ -1,0 +1,293 @@
+package dev.vigil.watch;
+
+import dev.vigil.watch.internal.Backends;
+import dev.vigil.watch.internal.FluxWatch;
+import dev.vigil.watch.internal.PathFilter;
+import dev.vigil.watch.internal.SyncRegistry;
+import dev.vigil.watch.internal.WatchBackend;
+import dev.vigil.watch.internal.WatchSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Watches directory trees and delivers their changes as a {@link Flux} of {@link FileEvent}.
+ *
+ * <pre>{@code
+ * FileWatcher watcher = FileWatcher.builder()
+ *         .root(Path.of("/srv/inbox"))
+ *         .include("**&#47;*.csv")
+ *         .exclude("tmp/**")
+ *         .build();
+ * watcher.events()
+ *        .filter(e -> e.kind() == FileEvent.Kind.CREATED)
+ *        .subscribe(e -> ingest(e.path()));
+ * }</pre>
+ *
+ * <p>A {@code FileWatcher} is immutable and thread-safe; it holds no OS resource by itself. Each subscription
+ * to {@link #events()} is one <em>watch session</em> that owns its watches until it ends.
+ *
+ * <h2>Threading</h2>
+ * Events are read by one daemon thread per backend (on Linux: one {@code vigil-inotify} thread per JVM, shared
+ * by all sessions). {@code onNext} is called either on that thread or on the thread that calls
+ * {@code request(n)}, never concurrently. Use {@code publishOn} to move work elsewhere; never block in
+ * {@code onNext} for long on the reader thread: other sessions wait meanwhile (they lose nothing).
+ *
+ * <h2>Readiness</h2>
+ * Subscribing installs every watch and scans the roots <em>before</em> {@code onSubscribe} is signalled. Any
+ * change made after {@code subscribe(..)} returns (or, in a {@code StepVerifier}, in a {@code then(..)} step) is
+ * delivered. Existing entries are not reported. If you subscribe on another thread ({@code subscribeOn}),
+ * {@link #sync()} after the subscription is the readiness signal.
+ *
+ * <h2>Backpressure</h2>
+ * The stream honours {@code request(n)}. Each session keeps undelivered changes in a buffer bounded by the
+ * number of <em>distinct paths</em> ({@link Builder#maxPendingPaths(int)}), merging changes to the same path
+ * (see {@link Builder#coalesce(boolean)}). When the bound is reached, the pending paths collapse into a few
+ * "dirty subtree" markers; when demand returns, those subtrees are rescanned and the true difference is
+ * delivered after an {@link FileEvent.Kind#OVERFLOW} naming each subtree (under the default
+ * {@link OverflowStrategy#RESYNC}). A slow subscriber therefore costs latency, never correctness, never memory
+ * beyond the bound plus the tree model, and never blocks the OS reader or another session.
+ *
+ * <h2>Cancellation</h2>
+ * Cancelling the subscription (or an error, or completion) removes every OS watch of the session, releases
+ * its buffer and pending timers. Shared resources (the inotify descriptor and its thread) stay open for the
+ * life of the JVM and are reused by later sessions.
+ *
+ * <h2>Errors</h2>
+ * <ul>
+ *   <li>A root that is missing, not a directory, or unreadable: {@link WatchRootException} (before any event).</li>
+ *   <li>An OS watch limit reached: {@link WatchLimitException} naming the limit and how to raise it.</li>
+ *   <li>Lost events: {@link FileEvent.Kind#OVERFLOW} events or {@link WatchOverflowException}, per
+ *       {@link Builder#overflowStrategy(OverflowStrategy)}.</li>
+ *   <li>A subdirectory that cannot be watched (permission denied): an {@code OVERFLOW} event scoped to it whose
+ *       {@link FileEvent#cause()} names the call, path and errno; the rest of the tree keeps working.</li>
+ *   <li>A root deleted or moved away: {@code DELETED} for the root; when no root is left the stream
+ *       completes.</li>
+ * </ul>
+ * Invalid include/exclude patterns fail at {@link Builder#build()} with a
+ * {@link java.util.regex.PatternSyntaxException} carrying the pattern and the position.
+ *
+ * <h2>Platform differences</h2>
+ * <ul>
+ *   <li>Linux (inotify): recursion is done by the watcher, one watch per directory (counted against
+ *       {@code fs.inotify.max_user_watches}); renames are paired by the kernel's cookie within
+ *       {@link Builder#renameWindow(Duration)}.</li>
+ *   <li>Symbolic links are reported as entries and never followed: a link to a directory is not entered.</li>
+ *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
+ * </ul>
+ */
+public final class FileWatcher {
+
+    private final WatchSpec spec;
+    private final Supplier<WatchBackend> backend;
+    private final SyncRegistry syncs = new SyncRegistry();
+
+    private FileWatcher(WatchSpec spec, Supplier<WatchBackend> backend) {
+        this.spec = spec;
+        this.backend = backend;
+    }
+
+    /** A new builder with the defaults named on its methods. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Watches {@code roots} recursively with all defaults. */
+    public static FileWatcher of(Path... roots) {
+        Builder b = builder();
+        for (Path r : roots) {
+            b.root(r);
+        }
+        return b.build();
+    }
+
+    /** The roots, absolute, in the order given. */
+    public List<Path> roots() {
+        return spec.roots();
+    }
+
+    /**
+     * A cold stream of changes under the roots: each subscription is an independent watch session (see the
+     * class documentation for threading, backpressure, cancellation and errors). Use {@code share()} to
+     * multicast one session.
+     */
+    public Flux<FileEvent> events() {
+        Scheduler timer = spec.scheduler() != null ? spec.scheduler() : Schedulers.parallel();
+        return new FluxWatch(spec, timer, backend, syncs);
+    }
+
+    /**
+     * A barrier: completes once every change made before this call, under every root, has been delivered to
+     * every session of this watcher that was established when it was called (sessions whose subscriber has
+     * requested enough). Implemented with a short-lived cookie file {@code .vigil-sync-*} created in each root;
+     * its events are never delivered. Completes at once when no session is active. Cold: the cookie is written
+     * on subscription. Bound it with {@code timeout(..)} if a subscriber may be stalled.
+     */
+    public Mono<Void> sync() {
+        return syncs.sync(spec.roots());
+    }
+
+    /**
+     * Builds a {@link FileWatcher}. Not thread-safe; {@link #build()} validates everything except the roots,
+     * which are checked when a session starts (they may legitimately not exist yet).
+     */
+    public static final class Builder {
+        private final List<Path> roots = new ArrayList<>();
+        private boolean recursive = true;
+        private final List<String> includeGlobs = new ArrayList<>();
+        private final List<String> excludeGlobs = new ArrayList<>();
+        private final List<String> includeRegexes = new ArrayList<>();
+        private final List<String> excludeRegexes = new ArrayList<>();
+        private boolean coalesce = true;
+        private int maxPendingPaths = WatchSpec.DEFAULT_MAX_PENDING_PATHS;
+        private OverflowStrategy overflowStrategy = OverflowStrategy.RESYNC;
+        private Duration renameWindow = WatchSpec.DEFAULT_RENAME_WINDOW;
+        private Scheduler scheduler;
+        private Supplier<WatchBackend> backend = Backends::best;
+
+        private Builder() {
+        }
+
+        /** Adds a directory to watch; made absolute against the working directory. At least one is required. */
+        public Builder root(Path root) {
+            roots.add(Objects.requireNonNull(root, "root").toAbsolutePath().normalize());
+            return this;
+        }
+
+        /** Whether subdirectories are watched too. Default {@code true}. */
+        public Builder recursive(boolean recursive) {
+            this.recursive = recursive;
+            return this;
+        }
+
+        /**
+         * Delivers only events whose path, relative to its root, matches one of the include patterns (when
+         * there is at least one). Glob dialect, matched against the whole relative path with {@code /} as the
+         * separator on every OS:
+         * <ul>
+         *   <li>{@code *} any characters except {@code /} (never crosses a directory boundary: {@code *.txt}
+         *       matches only at the top level);</li>
+         *   <li>{@code **} as a whole segment: zero or more directories ({@code **&#47;*.txt} matches
+         *       {@code a.txt} and {@code x/y/a.txt}; {@code build/**} matches everything below {@code build});</li>
+         *   <li>{@code ?} one character except {@code /};</li>
+         *   <li>{@code [abc]}, {@code [a-z]}, {@code [!a-z]} one character of (or not of) a set;</li>
+         *   <li>{@code {a,b}} any of the comma-separated alternatives (which may contain globs);</li>
+         *   <li>{@code \} escapes the next character.</li>
+         * </ul>
+         * Matching is case-sensitive. Directories are always traversed, so that matching files deep below
+         * are found.
+         *
+         * @throws java.util.regex.PatternSyntaxException at {@link #build()} for a malformed pattern
+         */
+        public Builder include(String glob) {
+            includeGlobs.add(Objects.requireNonNull(glob, "glob"));
+            return this;
+        }
+
+        /**
+         * Never delivers events whose relative path matches {@code glob} (dialect of {@link #include}).
+         * Excluded directories are pushed down to the OS: a directory whose relative path matches, or that
+         * lies below {@code P} for a pattern {@code P/**}, is never watched nor scanned.
+         */
+        public Builder exclude(String glob) {
+            excludeGlobs.add(Objects.requireNonNull(glob, "glob"));
+            return this;
+        }
+
+        /** Like {@link #include} with a {@link java.util.regex.Pattern} that must match the whole relative path. */
+        public Builder includeRegex(String regex) {
+            includeRegexes.add(Objects.requireNonNull(regex, "regex"));
+            return this;
+        }
+
+        /** Like {@link #exclude} with a {@link java.util.regex.Pattern} that must match the whole relative path. */
+        public Builder excludeRegex(String regex) {
+            excludeRegexes.add(Objects.requireNonNull(regex, "regex"));
+            return this;
+        }
+
+        /**
+         * Whether pending changes to one path are merged (default {@code true}). Rules, applied while an event
+         * waits for demand: {@code CREATED}+{@code MODIFIED} → {@code CREATED}; {@code CREATED}+{@code DELETED}
+         * → nothing; {@code MODIFIED}+{@code MODIFIED} → one {@code MODIFIED}; {@code MODIFIED}+{@code DELETED}
+         * → {@code DELETED}; {@code DELETED}+{@code CREATED} → {@code MODIFIED} (same kind of entry);
+         * {@code CREATED a} then {@code RENAMED a→b} → {@code CREATED b}. Merged events keep the position of
+         * the first. With {@code false} (raw mode) every event is delivered as observed, under the same bound.
+         */
+        public Builder coalesce(boolean coalesce) {
+            this.coalesce = coalesce;
+            return this;
+        }
+
+        /**
+         * The bound on undelivered distinct paths per session (default {@value WatchSpec#DEFAULT_MAX_PENDING_PATHS}).
+         * Beyond it, pending changes collapse into dirty-subtree markers (see the class documentation).
+         */
+        public Builder maxPendingPaths(int maxPendingPaths) {
+            if (maxPendingPaths < 1) {
+                throw new IllegalArgumentException("maxPendingPaths must be at least 1, was " + maxPendingPaths);
+            }
+            this.maxPendingPaths = maxPendingPaths;
+            return this;
+        }
+
+        /** What to do when events are lost. Default {@link OverflowStrategy#RESYNC}. */
+        public Builder overflowStrategy(OverflowStrategy strategy) {
+            this.overflowStrategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /**
+         * How long the first half of a rename waits for its second half (default 50 ms). An unpaired
+         * "moved from" becomes {@code DELETED}, an unpaired "moved to" becomes {@code CREATED} at once.
+         */
+        public Builder renameWindow(Duration window) {
+            Objects.requireNonNull(window, "window");
+            if (window.isNegative()) {
+                throw new IllegalArgumentException("renameWindow must not be negative, was " + window);
+            }
+            this.renameWindow = window;
+            return this;
+        }
+
+        /**
+         * The scheduler for time-dependent behaviour (rename pairing window, event timestamps). Default:
+         * {@link Schedulers#parallel()}, resolved when {@link FileWatcher#events()} is called so that
+         * {@code StepVerifier.withVirtualTime} can replace it.
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Test seam: the backend to use instead of the detected one. */
+        Builder backend(WatchBackend backend) {
+            Objects.requireNonNull(backend, "backend");
+            this.backend = () -> backend;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalStateException when no root was given
+         * @throws java.util.regex.PatternSyntaxException when a glob or regex is malformed
+         */
+        public FileWatcher build() {
+            if (roots.isEmpty()) {
+                throw new IllegalStateException("no root to watch: call root(Path) at least once");
+            }
+            PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
+            WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
+                    overflowStrategy, renameWindow, scheduler);
+            return new FileWatcher(spec, backend);
+        }
+    }
+}

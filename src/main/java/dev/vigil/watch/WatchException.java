@@ -1,0 +1,51 @@
+package dev.vigil.watch;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A watch failed, or part of it could not be established. The message always names what failed, where,
+ * and, where it applies, how to fix it.
+ *
+ * <p>When the failure comes from the operating system, {@link #call()} names the native call (for example
+ * {@code inotify_add_watch}) and {@link #errorCode()} holds {@code errno} (Linux, macOS) or
+ * {@code GetLastError()} (Windows); the message carries the OS's own text, e.g.
+ * {@code inotify_add_watch(/srv/data) failed: Permission denied (EACCES 13)}.
+ */
+public class WatchException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path path;
+    private final String call;
+    private final int errorCode;
+
+    /**
+     * @param message the full message
+     * @param path the path concerned, or {@code null}
+     * @param call the native call that failed, or {@code null}
+     * @param errorCode the OS error code, or 0
+     * @param cause the underlying failure, or {@code null}
+     */
+    public WatchException(String message, Path path, String call, int errorCode, Throwable cause) {
+        super(message, cause);
+        this.path = path;
+        this.call = call;
+        this.errorCode = errorCode;
+    }
+
+    /** The file or directory concerned, when there is one. */
+    public Optional<Path> path() {
+        return Optional.ofNullable(path);
+    }
+
+    /** The native call that failed, when the failure comes from the OS. */
+    public Optional<String> call() {
+        return Optional.ofNullable(call);
+    }
+
+    /** The OS error code ({@code errno} or {@code GetLastError()}), or 0 when there is none. */
+    public int errorCode() {
+        return errorCode;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.vigil.watch;
+
+import java.nio.file.Path;
+
+/**
+ * An operating-system limit on watches was reached (on Linux, {@code fs.inotify.max_user_watches} or
+ * {@code fs.inotify.max_user_instances}). The message names the limit, its current value when it can be
+ * read, and how to raise it. The subscription fails with this error: a watch that silently covers only part
+ * of the tree would be worse.
+ */
+public final class WatchLimitException extends WatchException {
+    private static final long serialVersionUID = 1L;
+
+    private final String limit;
+
+    /**
+     * @param message the full message
+     * @param path the directory whose watch failed
+     * @param call the native call
+     * @param errorCode the OS error code
+     * @param limit the name of the limit, e.g. {@code fs.inotify.max_user_watches}
+     */
+    public WatchLimitException(String message, Path path, String call, int errorCode, String limit) {
+        super(message, path, call, errorCode, null);
+        this.limit = limit;
+    }
+
+    /** The name of the limit, e.g. {@code fs.inotify.max_user_watches}. */
+    public String limit() {
+        return limit;
+    }
+}

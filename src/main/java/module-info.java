@@ -1,0 +1,15 @@
+/**
+ * Vigil: file-system events and crashes as Reactor streams. Only {@code dev.vigil.watch} (and, later,
+ * {@code dev.vigil.crash}) are API; every {@code internal} package may change without notice.
+ */
+module dev.vigil {
+    requires transitive reactor.core;
+    requires transitive org.reactivestreams;
+    requires com.sun.jna;
+    requires com.sun.jna.platform;
+
+    exports dev.vigil.watch;
+
+    // JNA reads and writes Structure fields and direct-mapped natives reflectively.
+    opens dev.vigil.watch.internal.linux to com.sun.jna;
+}
