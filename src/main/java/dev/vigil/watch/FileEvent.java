@@ -50,7 +50,24 @@ public final class FileEvent {
     private final Instant time;
     private final WatchException cause;
 
-    FileEvent(Kind kind, Path path, Path previous, boolean directory, Path root, Instant time, WatchException cause) {
+    /**
+     * Creates an event; the watcher does this, and tests of code that consumes events may too.
+     *
+     * @param kind what happened
+     * @param path the absolute path (for {@link Kind#OVERFLOW}, the scope)
+     * @param previous the path before the move for {@link Kind#RENAMED}, otherwise {@code null}
+     * @param directory whether the entry is or was a directory
+     * @param root the watched root containing {@code path}
+     * @param time when the change was observed
+     * @param cause why events were lost, for {@link Kind#OVERFLOW}; otherwise {@code null}
+     * @throws IllegalArgumentException when {@code previous} is given for another kind than {@code RENAMED} or
+     *     missing for {@code RENAMED}
+     */
+    public FileEvent(Kind kind, Path path, Path previous, boolean directory, Path root, Instant time,
+            WatchException cause) {
+        if ((kind == Kind.RENAMED) != (previous != null)) {
+            throw new IllegalArgumentException("previous must be given for RENAMED and only for RENAMED: " + kind);
+        }
         this.kind = Objects.requireNonNull(kind, "kind");
         this.path = Objects.requireNonNull(path, "path");
         this.previous = previous;

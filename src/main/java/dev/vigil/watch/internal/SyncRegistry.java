@@ -1,13 +1,88 @@
 package dev.vigil.watch.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
-/** Sync barriers of one watcher (placeholder). */
+/**
+ * The live sessions of one watcher and the Watchman-style sync barrier over them: a cookie file per root, whose
+ * creation event each session turns into a barrier in its buffer; the sync completes when every session has
+ * delivered everything before its barriers.
+ */
 public final class SyncRegistry {
-    /** A barrier over the live sessions. */
+
+    private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+
+    void add(WatchSession s) {
+        sessions.add(s);
+    }
+
+    void remove(WatchSession s) {
+        sessions.remove(s);
+    }
+
+    /** The barrier described on {@code FileWatcher.sync()}. */
     public Mono<Void> sync(List<Path> roots) {
-        return Mono.empty();
+        return Mono.defer(() -> {
+            List<WatchSession> live = new ArrayList<>(sessions);
+            if (live.isEmpty()) {
+                return Mono.<Void>empty();
+            }
+            String id = WatchSession.COOKIE_PREFIX + UUID.randomUUID();
+            List<Path> files = new ArrayList<>();
+            List<Mono<Void>> acks = new ArrayList<>();
+            for (int i = 0; i < roots.size(); i++) {
+                String name = id + "-" + i;
+                List<Mono<Void>> rootAcks = new ArrayList<>();
+                for (WatchSession s : live) {
+                    Sinks.Empty<Void> passed = Sinks.empty();
+                    s.expectCookie(name, passed::tryEmitEmpty);
+                    rootAcks.add(passed.asMono());
+                }
+                Path file = roots.get(i).resolve(name);
+                try {
+                    Files.createFile(file);
+                    files.add(file);
+                    acks.addAll(rootAcks);
+                } catch (NoSuchFileException gone) {
+                    live.forEach(s -> s.forgetCookie(name)); // that root is gone: nothing to wait for there
+                } catch (IOException e) {
+                    live.forEach(s -> s.forgetCookie(name));
+                    files.forEach(SyncRegistry::deleteQuietly);
+                    return Mono.<Void>error(new UncheckedIOException("sync barrier: cannot create the cookie file "
+                            + file + " (the watched root must be writable for sync()): " + e.getMessage(), e));
+                }
+            }
+            return Mono.when(acks).doFinally(sig -> {
+                for (Path f : files) {
+                    deleteQuietly(f);
+                }
+                String prefix = id + "-";
+                for (WatchSession s : live) {
+                    for (int i = 0; i < roots.size(); i++) {
+                        s.forgetCookie(prefix + i);
+                    }
+                }
+            });
+        }).subscribeOn(Schedulers.immediate());
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            Operators.onErrorDropped(e, reactor.util.context.Context.empty());
+        }
     }
 }

@@ -1,0 +1,334 @@
+package dev.vigil.watch;
+
+import static dev.vigil.watch.internal.RawEvent.RawKind.ATTRIBUTES;
+import static dev.vigil.watch.internal.RawEvent.RawKind.CREATED;
+import static dev.vigil.watch.internal.RawEvent.RawKind.DELETED;
+import static dev.vigil.watch.internal.RawEvent.RawKind.MODIFIED;
+import static dev.vigil.watch.internal.RawEvent.RawKind.MOVED_FROM;
+import static dev.vigil.watch.internal.RawEvent.RawKind.MOVED_TO;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.watch.FileEvent.Kind;
+import dev.vigil.watch.internal.FakeWatchBackend;
+import dev.vigil.watch.internal.FakeWatchBackend.Ev;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/** The OS-agnostic pipeline, driven by synthetic raw events from a strict fake backend over real temp directories. */
+class PipelineTest {
+
+    private static final Duration T = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    FakeWatchBackend fake;
+
+    @BeforeEach
+    void setUp() {
+        fake = new FakeWatchBackend();
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        try {
+            fake.checkNoOpenWatches();
+        } finally {
+            fake.shutdown();
+        }
+    }
+
+    private FileWatcher.Builder watcher() {
+        return FileWatcher.builder().root(dir).backend(fake);
+    }
+
+    private static boolean is(FileEvent e, Kind kind, Path path) {
+        return e.kind() == kind && e.path().equals(path);
+    }
+
+    @Test
+    void createdModifiedDeletedAreDeliveredInOrder() throws IOException {
+        Path a = dir.resolve("a.txt");
+        StepVerifier.create(watcher().coalesce(false).build().events())
+                .then(() -> fake.batch(List.of(new Ev(dir, CREATED, "a.txt", false, 0),
+                        new Ev(dir, MODIFIED, "a.txt", false, 0), new Ev(dir, DELETED, "a.txt", false, 0))))
+                .expectNextMatches(e -> is(e, Kind.CREATED, a) && !e.isDirectory() && e.root().equals(dir))
+                .expectNextMatches(e -> is(e, Kind.MODIFIED, a))
+                .expectNextMatches(e -> is(e, Kind.DELETED, a))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void coalescingMergesWhileThereIsNoDemand() {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        Path c = dir.resolve("c");
+        StepVerifier.create(watcher().build().events(), 0)
+                .then(() -> fake.batch(List.of(
+                        new Ev(dir, CREATED, "a", false, 0), new Ev(dir, MODIFIED, "a", false, 0), // -> CREATED a
+                        new Ev(dir, CREATED, "b", false, 0), new Ev(dir, DELETED, "b", false, 0), // -> nothing
+                        new Ev(dir, CREATED, "c", false, 0), new Ev(dir, MODIFIED, "c", false, 0)))) // c: CREATED
+                .then(() -> awaitLoop())
+                .then(() -> fake.batch(List.of(new Ev(dir, DELETED, "c", false, 0), new Ev(dir, CREATED, "c", false, 0),
+                        new Ev(dir, CREATED, "b", false, 0))))
+                .then(() -> awaitLoop())
+                .thenRequest(10)
+                .expectNextMatches(e -> is(e, Kind.CREATED, a))
+                // c was CREATED then deleted: nothing; then re-created: CREATED, queued after a
+                .expectNextMatches(e -> is(e, Kind.CREATED, c))
+                .expectNextMatches(e -> is(e, Kind.CREATED, b))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void deletedThenCreatedBecomesModified() throws IOException {
+        Files.createFile(dir.resolve("x"));
+        Path x = dir.resolve("x");
+        StepVerifier.create(watcher().build().events(), 0)
+                .then(() -> fake.batch(List.of(new Ev(dir, DELETED, "x", false, 0), new Ev(dir, CREATED, "x", false, 0))))
+                .then(this::awaitLoop)
+                .thenRequest(1)
+                .expectNextMatches(e -> is(e, Kind.MODIFIED, x))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void renamePairedByCookie() throws IOException {
+        Files.createDirectories(dir.resolve("sub"));
+        Files.createFile(dir.resolve("a"));
+        StepVerifier.create(watcher().build().events())
+                .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "a", false, 7),
+                        new Ev(dir.resolve("sub"), MOVED_TO, "b", false, 7))))
+                .expectNextMatches(e -> is(e, Kind.RENAMED, dir.resolve("sub/b"))
+                        && e.previous().orElseThrow().equals(dir.resolve("a")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void unpairedMoveFromBecomesDeletedAfterTheWindowInVirtualTime() throws IOException {
+        Files.createDirectories(dir.resolve("d/e"));
+        Files.createFile(dir.resolve("d/e/f"));
+        StepVerifier.withVirtualTime(() -> watcher().renameWindow(Duration.ofSeconds(5)).build().events())
+                .then(() -> fake.emit(dir, MOVED_FROM, "d", true, 9))
+                .then(this::awaitLoop)
+                .expectNoEvent(Duration.ofSeconds(4))
+                .then(() -> VirtualTimeScheduler.get().advanceTimeBy(Duration.ofSeconds(1)))
+                .expectNextMatches(e -> is(e, Kind.DELETED, dir.resolve("d/e/f")))
+                .expectNextMatches(e -> is(e, Kind.DELETED, dir.resolve("d/e")))
+                .expectNextMatches(e -> is(e, Kind.DELETED, dir.resolve("d")) && e.isDirectory())
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void unpairedMoveToIsACreationAndADirectoryMovedInIsScanned() {
+        StepVerifier.create(watcher().build().events())
+                .then(() -> mkfile(dir.resolve("in/deep/file")))
+                .then(() -> fake.emit(dir, MOVED_TO, "in", true, 3))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("in")) && e.isDirectory())
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("in/deep")))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("in/deep/file")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void newDirectoryIsWatchedThenScannedAndRealEventsAreDeduplicated() throws IOException {
+        Path d = dir.resolve("d");
+        StepVerifier.create(watcher().build().events())
+                .then(() -> mkfile(d.resolve("early")))
+                .then(() -> fake.batch(List.of(new Ev(dir, CREATED, "d", true, 0))))
+                .expectNextMatches(e -> is(e, Kind.CREATED, d))
+                .expectNextMatches(e -> is(e, Kind.CREATED, d.resolve("early")))
+                // the real event for "early" arrives after the scan found it: not delivered twice
+                .then(() -> fake.batch(List.of(new Ev(d, CREATED, "early", false, 0), new Ev(d, CREATED, "late", false, 0))))
+                .expectNextMatches(e -> is(e, Kind.CREATED, d.resolve("late")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void renamedDirectoryKeepsDeliveringUnderItsNewPath() throws IOException {
+        Files.createDirectories(dir.resolve("old"));
+        StepVerifier.create(watcher().build().events())
+                .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "old", true, 5), new Ev(dir, MOVED_TO, "new", true, 5))))
+                .expectNextMatches(e -> is(e, Kind.RENAMED, dir.resolve("new")))
+                // the fake still knows the watch under the old path, as inotify keeps the wd
+                .then(() -> fake.emit(dir.resolve("old"), CREATED, "x", false, 0))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("new/x")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void kernelOverflowIsSignalledThenResyncedAgainstTheModel() throws IOException {
+        Files.createFile(dir.resolve("kept"));
+        Files.createFile(dir.resolve("gone"));
+        FileWatcher w = watcher().build();
+        StepVerifier.create(w.events())
+                .then(() -> {
+                    try {
+                        Files.delete(dir.resolve("gone"));
+                        Files.createDirectories(dir.resolve("new/inner"));
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                    fake.overflow();
+                })
+                .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(dir)
+                        && e.cause().orElseThrow() instanceof WatchOverflowException)
+                .expectNextMatches(e -> is(e, Kind.DELETED, dir.resolve("gone")))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("new")))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("new/inner")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void overflowStrategyErrorFailsTheStream() {
+        StepVerifier.create(watcher().overflowStrategy(OverflowStrategy.ERROR).build().events())
+                .then(fake::overflow)
+                .expectError(WatchOverflowException.class)
+                .verify(T);
+    }
+
+    @Test
+    void boundedBufferCollapsesToDirtySubtreesAndRescansWhenDemandReturns() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        List<Ev> evs = new ArrayList<>();
+        Set<Path> expected = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            evs.add(new Ev(sub, CREATED, "f" + i, false, 0));
+            expected.add(sub.resolve("f" + i));
+        }
+        Set<Path> seen = new HashSet<>();
+        StepVerifier.create(watcher().maxPendingPaths(10).build().events(), 0)
+                .then(() -> expected.forEach(PipelineTest::mkfile))
+                .then(() -> fake.batch(evs))
+                .then(this::awaitLoop)
+                .thenRequest(100)
+                .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(sub))
+                .thenConsumeWhile(e -> e.kind() == Kind.CREATED && seen.add(e.path()) && seen.size() < 50)
+                .thenCancel()
+                .verify(T);
+        assertThat(seen).isEqualTo(expected);
+    }
+
+    @Test
+    void excludedDirectoriesAreNeverWatched() throws IOException, InterruptedException {
+        Files.createDirectories(dir.resolve("build/classes"));
+        Files.createDirectories(dir.resolve("src/main"));
+        StepVerifier.create(watcher().exclude("build/**").build().events())
+                .then(() -> {
+                    try {
+                        assertThat(fake.watched()).containsExactlyInAnyOrder(dir, dir.resolve("src"),
+                                dir.resolve("src/main"));
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                })
+                .then(() -> fake.batch(List.of(new Ev(dir, CREATED, "build", true, 0), new Ev(dir, CREATED, "x.txt", false, 0))))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("x.txt")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void includeGlobFiltersButDirectoriesAreStillTraversed() throws IOException {
+        Path deep = Files.createDirectories(dir.resolve("a/b"));
+        StepVerifier.create(watcher().include("**/*.txt").build().events())
+                .then(() -> fake.batch(List.of(new Ev(deep, CREATED, "x.log", false, 0), new Ev(deep, CREATED, "y.txt", false, 0))))
+                .expectNextMatches(e -> is(e, Kind.CREATED, deep.resolve("y.txt")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void unwatchableSubdirectoryIsReportedAndTheRestKeepsWorking() throws IOException {
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        WatchException denied = new WatchException("inotify_add_watch(" + secret + ") failed: Permission denied (EACCES 13)",
+                secret, "inotify_add_watch", 13, null);
+        fake.failOn(secret, denied);
+        StepVerifier.create(watcher().build().events())
+                .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(secret)
+                        && e.cause().orElseThrow() == denied)
+                .then(() -> fake.emit(dir, CREATED, "ok", false, 0))
+                .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("ok")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
+    void watchLimitFailsTheSubscription() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        fake.failOn(sub, new WatchLimitException("limit", sub, "inotify_add_watch", 28, "fs.inotify.max_user_watches"));
+        StepVerifier.create(watcher().build().events())
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(WatchLimitException.class))
+                .verify(T);
+    }
+
+    @Test
+    void badRootsFailWithTypedErrors() throws IOException {
+        Path file = Files.createFile(dir.resolve("file"));
+        StepVerifier.create(FileWatcher.builder().root(dir.resolve("missing")).backend(fake).build().events())
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(WatchRootException.class)
+                        .hasMessageContaining("missing").hasMessageContaining("does not exist")
+                        .extracting(x -> ((WatchRootException) x).reason()).isEqualTo(WatchRootException.Reason.MISSING))
+                .verify(T);
+        StepVerifier.create(FileWatcher.builder().root(file).backend(fake).build().events())
+                .expectErrorSatisfies(e -> assertThat(((WatchRootException) e).reason())
+                        .isEqualTo(WatchRootException.Reason.NOT_A_DIRECTORY))
+                .verify(T);
+    }
+
+    @Test
+    void rootDeletionIsDeliveredThenTheStreamCompletes() {
+        StepVerifier.create(watcher().build().events())
+                .then(() -> fake.batch(List.of(new Ev(dir, dev.vigil.watch.internal.RawEvent.RawKind.SELF_DELETED, "", true, 0))))
+                .expectNextMatches(e -> is(e, Kind.DELETED, dir) && e.isDirectory())
+                .expectComplete()
+                .verify(T);
+    }
+
+    @Test
+    void attributeChangeIsAModification() throws IOException {
+        Files.createFile(dir.resolve("m"));
+        StepVerifier.create(watcher().build().events())
+                .then(() -> fake.emit(dir, ATTRIBUTES, "m", false, 0))
+                .expectNextMatches(e -> is(e, Kind.MODIFIED, dir.resolve("m")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    private static void mkfile(Path p) {
+        try {
+            Files.createDirectories(p.getParent());
+            Files.createFile(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void awaitLoop() {
+        try {
+            fake.settle();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
