@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import dev.vigil.watch.FileEvent.Kind;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.SignalType;
@@ -98,6 +99,25 @@ final class Recorder extends BaseSubscriber<FileEvent> {
             out.add(s);
         }
         return out;
+    }
+
+    /**
+     * Like {@link #lines(Path, List)}, but drops a {@code MODIFIED} that follows a {@code CREATED} or
+     * {@code MODIFIED} of the same path with nothing else for that path in between: whether the watcher merged
+     * those depends on how fast the subscriber was, so tests compare this timing-free form.
+     */
+    static List<String> merged(Path root, List<FileEvent> events) {
+        List<FileEvent> kept = new ArrayList<>();
+        Map<Path, Kind> last = new HashMap<>();
+        for (FileEvent e : events) {
+            Kind before = last.put(e.path(), e.kind());
+            if (e.kind() == Kind.MODIFIED && (before == Kind.CREATED || before == Kind.MODIFIED)) {
+                last.put(e.path(), before);
+                continue;
+            }
+            kept.add(e);
+        }
+        return lines(root, kept);
     }
 
     static List<String> lines(Path root, List<FileEvent> events, Predicate<FileEvent> keep) {
