@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 import dev.vigil.watch.FileEvent.Kind;
 import org.reactivestreams.Subscription;
@@ -15,7 +16,7 @@ import reactor.core.publisher.SignalType;
 
 /** A test subscriber that records events; with {@code oneByOne} it requests one event at a time. */
 final class Recorder extends BaseSubscriber<FileEvent> {
-    final List<FileEvent> events = new CopyOnWriteArrayList<>();
+    final Queue<FileEvent> events = new ConcurrentLinkedQueue<>();
     volatile Throwable error;
     volatile boolean completed;
     private final boolean oneByOne;
@@ -83,8 +84,10 @@ final class Recorder extends BaseSubscriber<FileEvent> {
         if (error != null) {
             throw new AssertionError("stream failed", error);
         }
-        List<FileEvent> out = new ArrayList<>(events);
-        events.removeAll(out);
+        List<FileEvent> out = new ArrayList<>();
+        for (FileEvent e; (e = events.poll()) != null;) {
+            out.add(e);
+        }
         return out;
     }
 

@@ -159,7 +159,8 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             Node node = new Node(null, null, root);
             try {
-                node.key = channel.add(root);
+                // a root may be a symbolic link to a directory: watch its target (links below are never followed)
+                node.key = channel.add(Files.isSymbolicLink(root) ? root.toRealPath() : root);
             } catch (NoSuchFileException e) {
                 throw new WatchRootException(root, WatchRootException.Reason.MISSING, e);
             }
@@ -592,6 +593,7 @@ final class WatchSession implements RawEventListener {
             BasicFileAttributes a = l.getValue();
             Path path = dirPath.resolve(name);
             if (node.parent == null && name.startsWith(COOKIE_PREFIX)) {
+                cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
                 continue;
             }
             Entry e = node.children.get(name);
@@ -785,7 +787,9 @@ final class WatchSession implements RawEventListener {
         switch (s.kind) {
             case CREATED:
                 base.remove(s.path);
-                base.removeBelow(s.path);
+                if (s.directory) {
+                    base.removeBelow(s.path);
+                }
                 break;
             case DELETED:
             case MODIFIED:
@@ -793,7 +797,7 @@ final class WatchSession implements RawEventListener {
                 break;
             case RENAMED: {
                 base.remove(s.path);
-                Map<Path, Snapshot.Stamp> below = base.removeBelow(s.path);
+                Map<Path, Snapshot.Stamp> below = s.directory ? base.removeBelow(s.path) : Map.of();
                 base.put(s.previous, new Snapshot.Stamp(s.directory, Long.MIN_VALUE));
                 below.forEach((p, st) -> base.put(s.previous.resolve(s.path.relativize(p)), st));
                 break;

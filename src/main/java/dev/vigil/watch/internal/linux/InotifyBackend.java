@@ -29,6 +29,11 @@ public final class InotifyBackend implements WatchBackend {
     InotifyBackend() {
     }
 
+    /** A private instance with its own inotify fd and reader thread; the caller closes it (tests, isolation). */
+    public static InotifyBackend isolated() {
+        return new InotifyBackend();
+    }
+
     /** The JVM-wide instance. */
     public static InotifyBackend shared() {
         return SHARED;
@@ -89,7 +94,7 @@ public final class InotifyBackend implements WatchBackend {
      * @throws UnsupportedOperationException on the {@linkplain #shared() shared} instance
      * @throws WatchException when closing a fd fails
      */
-    void close() throws WatchException {
+    public void close() throws WatchException {
         if (this == SHARED) {
             throw new UnsupportedOperationException("the shared inotify backend lives as long as the JVM");
         }
