@@ -302,6 +302,34 @@ class LinuxWatchTest {
         assertThat(stalled.events).hasSizeLessThanOrEqualTo(1);
     }
 
+    @Test
+    void aSlowSubscriberPastTheBoundGetsARescanWithEveryPathAccountedFor() throws IOException {
+        Path root = root();
+        Files.createDirectories(root.resolve("a"));
+        Files.writeString(root.resolve("a/doomed"), "x");
+        Map<Path, Boolean> view = new HashMap<>(Map.of(root.resolve("a"), true, root.resolve("a/doomed"), false));
+        FileWatcher w = FileWatcher.builder().root(root).maxPendingPaths(100).build();
+        Recorder held = Recorder.stalled(w, 0);
+        subscriptions.add(held);
+        for (int d = 0; d < 10; d++) {
+            Path dir = Files.createDirectories(root.resolve("a/d" + d));
+            for (int f = 0; f < 100; f++) {
+                Files.writeString(dir.resolve("f" + f), "x");
+            }
+        }
+        Files.delete(root.resolve("a/doomed"));
+        held.request(Long.MAX_VALUE);
+        List<FileEvent> events = held.sync(w);
+        assertThat(events).filteredOn(e -> e.kind() == Kind.OVERFLOW).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.cause().orElseThrow().getMessage()).contains("slow subscriber"));
+        Recorder.apply(view, events);
+        Map<Path, Boolean> disk = new HashMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.filter(p -> !p.equals(root)).forEach(p -> disk.put(p, Files.isDirectory(p)));
+        }
+        assertThat(view).isEqualTo(disk);
+    }
+
     static void deleteTree(Path p) {
         try (Stream<Path> s = Files.walk(p)) {
             for (Path x : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {

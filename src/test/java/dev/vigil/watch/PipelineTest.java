@@ -200,6 +200,19 @@ class PipelineTest {
     }
 
     @Test
+    void overflowStrategySignalOnlyReportsTheScopeButNoDifference() throws IOException {
+        StepVerifier.create(watcher().overflowStrategy(OverflowStrategy.SIGNAL_ONLY).build().events())
+                .then(() -> mkfile(dir.resolve("unseen")))
+                .then(fake::overflow)
+                .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(dir))
+                // the model was still repaired: later events for the unseen file are ordinary
+                .then(() -> fake.emit(dir, MODIFIED, "unseen", false, 0))
+                .expectNextMatches(e -> is(e, Kind.MODIFIED, dir.resolve("unseen")))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
     void overflowStrategyErrorFailsTheStream() {
         StepVerifier.create(watcher().overflowStrategy(OverflowStrategy.ERROR).build().events())
                 .then(fake::overflow)
