@@ -9,13 +9,11 @@ import dev.vigil.watch.WatchRootException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -121,6 +119,7 @@ final class WatchSession implements RawEventListener {
     private final Downstream downstream;
     final EventBuffer buffer;
     private WatchChannel channel;
+    private DirectoryLister lister = DirectoryLister.JDK;
     private final List<Node> roots = new ArrayList<>();
     private final Map<Object, Node> byKey = new IdentityHashMap<>();
     private final Map<Long, PendingMove> moves = new LinkedHashMap<>();
@@ -146,6 +145,7 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
+        lister = backend.lister();
         channel = backend.open(this);
     }
 
@@ -527,7 +527,7 @@ final class WatchSession implements RawEventListener {
         }
         entry.node = node;
         Snapshot found = report ? new Snapshot() : null;
-        reconcile(node, found);
+        reconcile(node, found, false); // compared with nothing: every entry is new, times are not needed
         if (found != null) {
             Node root = node.root();
             for (Snapshot.Change c : Snapshot.diff(new Snapshot(), found)) {
@@ -570,16 +570,19 @@ final class WatchSession implements RawEventListener {
      * (with modification times) into {@code found} when not null. Reports nothing itself.
      */
     private void reconcile(Node node, Snapshot found) {
-        Map<String, BasicFileAttributes> listed = list(node);
+        reconcile(node, found, true);
+    }
+
+    /** As {@link #reconcile(Node, Snapshot)}; {@code timed}: record modification times (a stat per file). */
+    private void reconcile(Node node, Snapshot found, boolean timed) {
+        Map<String, Boolean> listed = list(node);
         if (listed == null) {
             return;
         }
-        Iterator<Map.Entry<String, Entry>> it = node.children.entrySet().iterator();
         List<String> vanished = new ArrayList<>();
-        while (it.hasNext()) {
-            Map.Entry<String, Entry> c = it.next();
-            BasicFileAttributes a = listed.get(c.getKey());
-            if (a == null || a.isDirectory() != c.getValue().dir) {
+        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
+            Boolean isDir = listed.get(c.getKey());
+            if (isDir == null || isDir != c.getValue().dir) {
                 vanished.add(c.getKey());
             }
         }
@@ -588,25 +591,32 @@ final class WatchSession implements RawEventListener {
         }
         Node root = node.root();
         Path dirPath = node.path();
-        for (Map.Entry<String, BasicFileAttributes> l : listed.entrySet()) {
+        for (Map.Entry<String, Boolean> l : listed.entrySet()) {
             String name = l.getKey();
-            BasicFileAttributes a = l.getValue();
-            Path path = dirPath.resolve(name);
+            boolean isDir = l.getValue();
             if (node.parent == null && name.startsWith(COOKIE_PREFIX)) {
                 cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
                 continue;
             }
             Entry e = node.children.get(name);
             if (e == null) {
-                e = new Entry(a.isDirectory(), wall);
+                e = new Entry(isDir, wall);
                 node.children.put(name, e);
             } else {
                 e.seenAt = wall;
             }
+            Path path = null;
             if (found != null) {
-                found.put(path, new Snapshot.Stamp(a.isDirectory(), a.lastModifiedTime().toMillis()));
+                path = dirPath.resolve(name);
+                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
             }
-            if (a.isDirectory() && spec.recursive() && !spec.filter().prunes(rel(root, path))) {
+            if (isDir && spec.recursive()) {
+                if (path == null) {
+                    path = dirPath.resolve(name);
+                }
+                if (spec.filter().prunes(rel(root, path))) {
+                    continue;
+                }
                 if (e.node == null) {
                     Node child = new Node(node, name, path);
                     if (!watch(child)) {
@@ -614,24 +624,26 @@ final class WatchSession implements RawEventListener {
                     }
                     e.node = child;
                 }
-                reconcile(e.node, found);
+                reconcile(e.node, found, timed);
             }
         }
     }
 
-    /** Lists a directory with each entry's attributes (links not followed); null when it vanished. */
-    private Map<String, BasicFileAttributes> list(Node node) {
+    /** A file's modification time; {@link Long#MAX_VALUE} ("changed") when it cannot be read. */
+    private static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Lists a directory: entry name to is-directory (links not followed); null when it vanished. */
+    private Map<String, Boolean> list(Node node) {
         Path dir = node.path();
-        Map<String, BasicFileAttributes> out = new LinkedHashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                try {
-                    out.put(p.getFileName().toString(),
-                            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-                } catch (NoSuchFileException gone) {
-                    // deleted while listing: its event follows
-                }
-            }
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        try {
+            lister.list(dir, out::put);
             return out;
         } catch (NoSuchFileException | NotDirectoryException e) {
             return null;

@@ -2,6 +2,7 @@ package dev.vigil.watch.internal.linux;
 
 import com.sun.jna.LastErrorException;
 import dev.vigil.watch.WatchException;
+import dev.vigil.watch.internal.DirectoryLister;
 import dev.vigil.watch.internal.RawEventListener;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
@@ -57,6 +58,16 @@ public final class InotifyBackend implements WatchBackend {
         } catch (LinkageError e) { // JNA itself is missing: the probe class cannot even load
             return Optional.of(new WatchException("JNA is not usable: " + e, null, null, 0, e));
         }
+    }
+
+    /** Lists with {@code getdents64} (entry types without a {@code stat} each) where libc has it. */
+    @Override
+    public DirectoryLister lister() {
+        return Listers.LISTER;
+    }
+
+    private static final class Listers {
+        static final DirectoryLister LISTER = GetdentsLister.create();
     }
 
     @Override
