@@ -353,7 +353,7 @@ final class WatchSession implements RawEventListener {
         Path path = dir.path().resolve(name);
         Node root = dir.root();
         emit(Kind.CREATED, path, null, isDir, root, false);
-        if (isDir && spec.recursive() && !spec.filter().prunes(rel(root, path))) {
+        if (isDir && spec.recursive() && !prunes(root, path)) {
             watchNew(dir, name, entry, true);
         }
     }
@@ -435,7 +435,7 @@ final class WatchSession implements RawEventListener {
         dir.children.put(name, entry);
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        boolean watchIt = entry.dir && spec.recursive() && !spec.filter().prunes(rel(root, path));
+        boolean watchIt = entry.dir && spec.recursive() && !prunes(root, path);
         if (entry.node != null) {
             entry.node.parent = dir;
             entry.node.name = name;
@@ -445,11 +445,9 @@ final class WatchSession implements RawEventListener {
                 entry.node = null;
             }
         }
-        String prevRel = rel(m.root(), m.path());
-        String newRel = rel(root, path);
         // a side inside a dirty subtree is left to that subtree's rescan
-        boolean wasVisible = spec.filter().accepts(prevRel) && !absorbed(m.path());
-        boolean isVisible = spec.filter().accepts(newRel) && !absorbed(path);
+        boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.path());
+        boolean isVisible = accepts(root, path) && !absorbed(path);
         if (wasVisible && isVisible) {
             buffer.add(Kind.RENAMED, path, m.path(), entry.dir, root.path(), now, null, replaced);
             checkBound();
@@ -614,7 +612,7 @@ final class WatchSession implements RawEventListener {
                 if (path == null) {
                     path = dirPath.resolve(name);
                 }
-                if (spec.filter().prunes(rel(root, path))) {
+                if (prunes(root, path)) {
                     continue;
                 }
                 if (e.node == null) {
@@ -664,7 +662,7 @@ final class WatchSession implements RawEventListener {
             if (!dirty.isEmpty() && absorbed(path)) {
                 return;
             }
-            if (!spec.filter().accepts(rel(root, path))) {
+            if (!accepts(root, path)) {
                 return;
             }
         }
@@ -679,6 +677,16 @@ final class WatchSession implements RawEventListener {
             }
         }
         return false;
+    }
+
+    /** Whether events for {@code path} (under {@code root}) pass the filter. */
+    private boolean accepts(Node root, Path path) {
+        return spec.filter() == PathFilter.ALL || spec.filter().accepts(rel(root, path));
+    }
+
+    /** Whether the directory {@code path} is excluded from watching. */
+    private boolean prunes(Node root, Path path) {
+        return spec.filter() != PathFilter.ALL && spec.filter().prunes(rel(root, path));
     }
 
     private static String rel(Node root, Path path) {
@@ -898,7 +906,7 @@ final class WatchSession implements RawEventListener {
                     continue;
                 }
                 for (Snapshot.Change c : Snapshot.diff(d.baseline(), found)) {
-                    if (spec.filter().accepts(rel(d.root(), c.path()))) {
+                    if (accepts(d.root(), c.path())) {
                         out.add(new dev.vigil.watch.FileEvent(c.kind(), c.path(), null, c.directory(), rootPath, now,
                                 null));
                     }
