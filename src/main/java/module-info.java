@@ -7,9 +7,14 @@ module dev.vigil {
     requires transitive org.reactivestreams;
     requires com.sun.jna;
     requires com.sun.jna.platform;
+    requires java.management;
+    requires jdk.management;
+    requires jdk.jfr;
 
     exports dev.vigil.watch;
+    exports dev.vigil.crash;
 
     // JNA reads and writes Structure fields and direct-mapped natives reflectively.
     opens dev.vigil.watch.internal.linux to com.sun.jna;
+    opens dev.vigil.crash.internal.windows to com.sun.jna;
 }
