@@ -40,7 +40,7 @@ public final class PostMortem implements DumpSource {
         this.factory = factory;
     }
 
-    /** Parses and moves every file of the group into the dump directory. */
+    /** Parses and moves every file of the group into the dump directory, all named after the group's time. */
     public Claimed claim(Artifacts.Group group) {
         List<DumpFile> files = new ArrayList<>();
         Map<DumpFile.Format, Throwable> failures = new LinkedHashMap<>();
@@ -50,7 +50,7 @@ public final class PostMortem implements DumpSource {
                 if (f.format() == DumpFile.Format.HS_ERR && report == null) {
                     report = HsErrParser.parse(f.path());
                 }
-                files.add(store.claim(f.path(), f.format(), f.modified()));
+                files.add(store.claim(f.path(), f.format(), group.time()));
             } catch (IOException | RuntimeException e) {
                 failures.putIfAbsent(f.format(), new IOException("could not claim " + f.path() + ": " + e, e));
             }
