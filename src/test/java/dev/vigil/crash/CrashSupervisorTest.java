@@ -231,6 +231,23 @@ class CrashSupervisorTest {
         assertThat(Files.readString(tdump)).contains("\"main\"").contains("dispatchUncaughtException");
     }
 
+    @Test
+    void outOfMemoryInChildWithHeapDumpsSwitchedOnAtRuntimeIsDumpedInProcess() throws Exception {
+        Path inproc = tmp.resolve("inproc-oom");
+        CrashSupervisor.Child child = launch(CrashSupervisor.create(options().withFlightRecorder(false)),
+                Jdks.current(), "oom", "-Dcrasher.dir=" + inproc, "-Dcrasher.name=oom", "-Dcrasher.heap=true",
+                "-Dcrasher.nojfr=true");
+        CrashEvent e = onlyEvent(child);
+        assertThat(e.kind()).as("seen from outside: the heap dump was claimed in process").isEqualTo(
+                CrashEvent.Kind.ABNORMAL_EXIT);
+        try (Stream<Path> s = Files.list(inproc)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                    .hasSize(2)
+                    .anyMatch(n -> n.matches("oom_" + STAMP + "\\.hprof"))
+                    .anyMatch(n -> n.matches("oom_" + STAMP + "\\.tdump"));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("jdks")
     void deadlockInChildIsDetectedAndDumped(Path jdk) throws Exception {

@@ -144,7 +144,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         }
         if (!options.watchedDirectories().isEmpty()) {
             DirectoryMonitor monitor = new DirectoryMonitor(options.watchedDirectories(), artifacts, watchdog,
-                    g -> !isFromLiveProcess(g), this::publishLive);
+                    g -> g.equals(settled(g)), this::publishLive);
             undo.add(monitor.start());
         }
     }
@@ -192,18 +192,21 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
 
     private void scan(Path dir) throws IOException {
         for (Artifacts.Group g : artifacts.scan(dir)) {
-            if (isFromLiveProcess(g)) {
-                continue;
+            Artifacts.Group settled = settled(g);
+            if (settled != null) {
+                bus.publish(postMortem.postMortemEvent(settled, postMortem.claim(settled)));
             }
-            PostMortem.Claimed claimed = postMortem.claim(g);
-            bus.publish(postMortem.postMortemEvent(g, claimed));
         }
     }
 
-    /** Whether the files may still be in use by a running process (this one, or a live process they postdate). */
-    private boolean isFromLiveProcess(Artifacts.Group g) {
+    /**
+     * The files of a group that no running process can still be writing: all of them when the process is gone;
+     * when it runs (this JVM, or a live process with that pid), only those older than its start, left by a previous
+     * process with the same pid (PID 1 in containers). Null when none is left.
+     */
+    private Artifacts.Group settled(Artifacts.Group g) {
         if (g.pid() < 0) {
-            return false;
+            return g;
         }
         Instant started;
         if (g.pid() == pid) {
@@ -211,19 +214,18 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         } else {
             var handle = ProcessHandle.of(g.pid());
             if (handle.isEmpty() || !handle.get().isAlive()) {
-                return false;
+                return g;
             }
-            started = handle.get().info().startInstant().orElse(Instant.MIN);
+            started = handle.get().info().startInstant().orElse(Instant.MAX);
         }
-        return !g.time().isBefore(started);
+        List<Artifacts.Found> older = g.files().stream().filter(f -> f.modified().isBefore(started)).toList();
+        return older.isEmpty() ? null : new Artifacts.Group(g.pid(), older);
     }
 
     private void publishLive(Artifacts.Group g) {
-        if (closed) {
-            return;
+        if (!closed) {
+            bus.publish(postMortem.postMortemEvent(g, postMortem.claim(g)));
         }
-        PostMortem.Claimed claimed = postMortem.claim(g);
-        bus.publish(postMortem.postMortemEvent(g, claimed));
     }
 
     // ---------------------------------------------------------------------------------------------- in-process

@@ -45,7 +45,11 @@ public final class PostMortem implements DumpSource {
         List<DumpFile> files = new ArrayList<>();
         Map<DumpFile.Format, Throwable> failures = new LinkedHashMap<>();
         CrashEvent.NativeCrash report = null;
-        for (Artifacts.Found f : group.files()) {
+        List<Artifacts.Found> ordered = new ArrayList<>(group.files());
+        // the report first (it names the others), then in the order they were written
+        ordered.sort(java.util.Comparator.comparing((Artifacts.Found f) -> f.format() != DumpFile.Format.HS_ERR)
+                .thenComparing(Artifacts.Found::modified));
+        for (Artifacts.Found f : ordered) {
             try {
                 if (f.format() == DumpFile.Format.HS_ERR && report == null) {
                     report = HsErrParser.parse(f.path());
