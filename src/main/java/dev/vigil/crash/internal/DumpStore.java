@@ -143,9 +143,6 @@ public final class DumpStore {
         } catch (FileAlreadyExistsException taken) {
             return false;
         } catch (UnsupportedOperationException | java.nio.file.FileSystemException noHardLinks) {
-            if (noHardLinks instanceof FileAlreadyExistsException) {
-                return false;
-            }
             // No hard links here (FAT, some network shares): an exists-check then a plain move. Only processes
             // other than this one, writing the same name in the same second, can race with it.
             if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
