@@ -1,19 +1,15 @@
 package dev.vigil.crash;
 
-import dev.vigil.crash.internal.Artifacts;
 import dev.vigil.crash.internal.DumpStore;
-import dev.vigil.crash.internal.ExitClassifier;
 import dev.vigil.crash.internal.JvmFlags;
 import dev.vigil.crash.internal.OwnerOnly;
 import dev.vigil.crash.internal.PostMortem;
 import dev.vigil.crash.internal.RateWindow;
+import dev.vigil.crash.internal.SupervisedExit;
 import dev.vigil.crash.internal.windows.ErrorDialogs;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -161,7 +157,8 @@ public final class CrashSupervisor {
             this.runDirectory = runDirectory;
             this.events = Mono.fromFuture(process.onExit())
                     .publishOn(Schedulers.boundedElastic())
-                    .flatMapIterable(p -> classify(p.exitValue(), workingDirectory, postMortem))
+                    .flatMapIterable(p -> SupervisedExit.collect(p.pid(), p.exitValue(), runDirectory,
+                            workingDirectory, postMortem))
                     .cache();
         }
 
@@ -178,69 +175,10 @@ public final class CrashSupervisor {
         /**
          * The events of this child's death: nothing until it exits, then zero events (clean exit) or one, then
          * completion. Replays to every subscriber; the classification runs once. Errors only when the files cannot
-         * be read (an {@link UncheckedIOException}).
+         * be read (an {@link java.io.UncheckedIOException}).
          */
         public Flux<CrashEvent> events() {
             return events;
-        }
-
-        private List<CrashEvent> classify(int exit, Path workingDirectory, PostMortem postMortem) {
-            Instant exitTime = Instant.now();
-            long pid = process.pid();
-            try {
-                List<Artifacts.Found> found = new ArrayList<>();
-                Artifacts artifacts = new Artifacts(List.of());
-                for (Artifacts.Group g : artifacts.scan(runDirectory)) {
-                    found.addAll(g.files());
-                }
-                for (Artifacts.Group g : artifacts.scan(workingDirectory)) {
-                    if (g.pid() == pid) {
-                        found.addAll(g.files());
-                    }
-                }
-                Path exitRecording = runDirectory.resolve(JvmFlags.EXIT_RECORDING);
-                // JFR creates the file empty at start; it has content only if the JVM ran its shutdown hooks.
-                boolean hasExitRecording = Files.isRegularFile(exitRecording) && Files.size(exitRecording) > 0;
-                if (!hasExitRecording || exit == 0 && found.isEmpty()) {
-                    Files.deleteIfExists(exitRecording);
-                }
-                if (exit == 0 && found.isEmpty()) {
-                    deleteRunDirectory();
-                    return List.of();
-                }
-                if (hasExitRecording) {
-                    var attrs = Files.readAttributes(exitRecording,
-                            java.nio.file.attribute.BasicFileAttributes.class);
-                    found.add(new Artifacts.Found(exitRecording, DumpFile.Format.FLIGHT_RECORDING, pid,
-                            attrs.lastModifiedTime().toInstant(), attrs.size()));
-                }
-                found.sort(java.util.Comparator.comparing(Artifacts.Found::modified));
-                Artifacts.Group group = found.isEmpty() ? null : new Artifacts.Group(pid, List.copyOf(found));
-                PostMortem.Claimed claimed = group == null
-                        ? new PostMortem.Claimed(List.of(), java.util.Map.of(), null) : postMortem.claim(group);
-                ExitClassifier.Verdict verdict = ExitClassifier.classify(exit, claimed);
-                deleteRunDirectory();
-                if (verdict == null) {
-                    return List.of();
-                }
-                Instant time = group == null ? exitTime : group.time();
-                String message = PostMortem.describe(pid, verdict.kind(), claimed, verdict.cause())
-                        + " [exit status " + exit + "]";
-                return List.of(postMortem.event(verdict.kind(), CrashEvent.Source.SUPERVISOR, pid, time, exit,
-                        message, claimed));
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not collect the crash files of pid " + pid + " from "
-                        + runDirectory + " and " + workingDirectory, e);
-            }
-        }
-
-        private void deleteRunDirectory() throws IOException {
-            try (DirectoryStream<Path> left = Files.newDirectoryStream(runDirectory)) {
-                if (left.iterator().hasNext()) {
-                    return; // files we did not recognise stay for a human to look at
-                }
-            }
-            Files.delete(runDirectory);
         }
     }
 }

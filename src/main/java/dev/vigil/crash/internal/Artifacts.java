@@ -106,7 +106,7 @@ public final class Artifacts {
         for (Pattern p : extraHsErr) {
             m = p.matcher(name);
             if (m.matches()) {
-                long pid = m.group(1).isEmpty() ? -1 : Long.parseLong(m.group(1));
+                long pid = m.group(1).isEmpty() ? pidFromHeader(file) : Long.parseLong(m.group(1));
                 return found(file, DumpFile.Format.HS_ERR, pid, attrs);
             }
         }
@@ -119,6 +119,13 @@ public final class Artifacts {
             return found(file, DumpFile.Format.CORE, m.group(1) == null ? -1 : Long.parseLong(m.group(1)), attrs);
         }
         return null;
+    }
+
+    /** The pid an {@code hs_err} report names in its header (for {@code ErrorFile} names without {@code %p}). */
+    private static long pidFromHeader(Path file) throws IOException {
+        try (java.util.stream.Stream<String> lines = Files.lines(file, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            return HsErrParser.pid(lines.limit(20).toList());
+        }
     }
 
     private static Found found(Path file, DumpFile.Format format, long pid, BasicFileAttributes attrs) {

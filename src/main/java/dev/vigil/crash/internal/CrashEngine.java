@@ -320,10 +320,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
             if (n > 0) {
                 String message = n + " " + e.getKey() + " events suppressed by the event rate limit of "
                         + e.getValue().describe() + " (" + e.getValue().refusedTotal() + " in all)";
-                EventData data = new EventData(CrashEvent.Kind.SUPPRESSED, CrashEvent.Source.IN_PROCESS,
-                        Instant.now(), pid, null, null, message, null, null, List.of(), Map.of(), n,
-                        DumpFile.Format.THREAD_DUMP);
-                bus.publish(factory.create(data, this));
+                bus.publish(factory.create(EventData.inProcess(CrashEvent.Kind.SUPPRESSED, (String) null, null,
+                        message, DumpFile.Format.THREAD_DUMP, n), this));
             }
         }
     }
@@ -401,22 +399,21 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         if (event.source() != CrashEvent.Source.IN_PROCESS || event.kind() == CrashEvent.Kind.SUPPRESSED) {
             return postMortem.dump(event, format);
         }
-        Throwable refused = refusal(format);
-        if (refused != null) {
-            return Mono.error(refused);
-        }
-        return Mono.fromCallable(() -> writeNow(format, event.time()))
-                .subscribeOn(dumperScheduler)
-                .timeout(options.dumpTimeout());
+        return onDumpThread(format, event.time());
     }
 
     /** A dump of this process now, not tied to an event. */
     public Mono<DumpFile> dumpNow(DumpFile.Format format) {
+        return Mono.defer(() -> onDumpThread(format, Instant.now()));
+    }
+
+    /** Writes on the dump thread, bounded by the dump timeout; a refusal is an error at once. */
+    private Mono<DumpFile> onDumpThread(DumpFile.Format format, Instant time) {
         Throwable refused = refusal(format);
         if (refused != null) {
             return Mono.error(refused);
         }
-        return Mono.fromCallable(() -> writeNow(format, Instant.now()))
+        return Mono.fromCallable(() -> writeNow(format, time))
                 .subscribeOn(dumperScheduler)
                 .timeout(options.dumpTimeout());
     }
@@ -497,9 +494,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
                         .append(" held by \"").append(ti.getLockOwnerName()).append("\";");
             }
             sb.setLength(sb.length() - 1);
-            EventData data = new EventData(CrashEvent.Kind.DEADLOCK, CrashEvent.Source.IN_PROCESS, Instant.now(), pid,
-                    first, null, sb.toString(), null, null, List.of(), Map.of(), 0, DumpFile.Format.THREAD_DUMP);
-            nonFatal(data);
+            nonFatal(EventData.inProcess(CrashEvent.Kind.DEADLOCK, first, null, sb.toString(),
+                    DumpFile.Format.THREAD_DUMP, 0));
         }
         return key;
     }
@@ -543,10 +539,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         if (!admit(CrashEvent.Kind.STALL, null)) {
             return;
         }
-        EventData data = new EventData(CrashEvent.Kind.STALL, CrashEvent.Source.IN_PROCESS, Instant.now(), pid, thread,
-                new StuckThreadTrace(message, stack), message, null, null, List.of(), Map.of(), 0,
-                DumpFile.Format.THREAD_DUMP);
-        nonFatal(data);
+        nonFatal(EventData.inProcess(CrashEvent.Kind.STALL, thread, new StuckThreadTrace(message, stack), message,
+                DumpFile.Format.THREAD_DUMP, 0));
     }
 
     // ------------------------------------------------------------------------------------------------ accessors

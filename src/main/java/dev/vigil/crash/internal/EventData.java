@@ -37,8 +37,14 @@ public record EventData(
     /** An in-process event with no artifacts yet. */
     public static EventData inProcess(CrashEvent.Kind kind, Thread thread, Throwable error, String message,
                                       DumpFile.Format primary) {
-        return new EventData(kind, CrashEvent.Source.IN_PROCESS, Instant.now(), ProcessHandle.current().pid(),
-                thread == null ? null : thread.getName(), error, message, null, null, List.of(), Map.of(), 0, primary);
+        return inProcess(kind, thread == null ? null : thread.getName(), error, message, primary, 0);
+    }
+
+    /** An in-process event about a thread known by name (or none), with no artifacts yet. */
+    public static EventData inProcess(CrashEvent.Kind kind, String thread, Throwable error, String message,
+                                      DumpFile.Format primary, long suppressed) {
+        return new EventData(kind, CrashEvent.Source.IN_PROCESS, Instant.now(), ProcessHandle.current().pid(), thread,
+                error, message, null, null, List.of(), Map.of(), suppressed, primary);
     }
 
     /** A copy with the dumps written (or failed) before publication. */

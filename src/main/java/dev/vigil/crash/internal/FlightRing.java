@@ -70,11 +70,6 @@ public final class FlightRing implements AutoCloseable {
         r.dump(target);
     }
 
-    /** Whether the recording has started (for tests and benchmarks). */
-    public CompletableFuture<Recording> started() {
-        return recording;
-    }
-
     @Override
     public void close() {
         synchronized (this) {

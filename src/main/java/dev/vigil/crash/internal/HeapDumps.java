@@ -1,7 +1,6 @@
 package dev.vigil.crash.internal;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
-import com.sun.management.VMOption;
 import dev.vigil.crash.DumpRefusedException;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -32,11 +31,6 @@ public final class HeapDumps {
     /** The value of a VM option. */
     public static String option(String name) {
         return bean().getVMOption(name).getValue();
-    }
-
-    /** Whether a VM option was left at its default (not set on the command line or at runtime). */
-    public static boolean isDefault(String name) {
-        return bean().getVMOption(name).getOrigin() == VMOption.Origin.DEFAULT;
     }
 
     /** Switches on {@code HeapDumpOnOutOfMemoryError}; returns what restores the previous values. */
