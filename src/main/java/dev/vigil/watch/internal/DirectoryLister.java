@@ -1,6 +1,7 @@
 package dev.vigil.watch.internal;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,8 +18,11 @@ public interface DirectoryLister {
 
     /** Receives one entry. */
     interface Sink {
-        /** {@code directory}: a real directory, not a link to one. */
-        void entry(String name, boolean directory);
+        /**
+         * @param name the entry's name as UTF-8 in {@code name[off, off+len)}; only valid during the call
+         * @param directory a real directory, not a link to one
+         */
+        void entry(byte[] name, int off, int len, boolean directory);
     }
 
     /**
@@ -36,7 +40,8 @@ public interface DirectoryLister {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 try {
-                    sink.entry(p.getFileName().toString(),
+                    byte[] name = p.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+                    sink.entry(name, 0, name.length,
                             Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory());
                 } catch (NoSuchFileException gone) {
                     // deleted while listing: its event follows

@@ -55,13 +55,21 @@ final class WatchSession implements RawEventListener {
         void rootsGone();
     }
 
-    /** A directory of the model. */
+    /**
+     * A directory of the model. Files and unwatched directories are kept as names only ({@link NameSet}); watched
+     * subdirectories have a node. What the subscriber knows about a file's content is "as of the directory's last
+     * listing" ({@link #scannedAt}): a rescan may report a file modified since then more than once, never less.
+     */
     static final class Node {
+        static final int DIR = 1;
+
         Node parent;
         String name;
         Path path;
         Object key;
-        final Map<String, Entry> children = new HashMap<>();
+        NameSet names = new NameSet();
+        Map<String, Node> dirs;
+        long scannedAt;
 
         Node(Node parent, String name, Path path) {
             this.parent = parent;
@@ -84,30 +92,73 @@ final class WatchSession implements RawEventListener {
             return n;
         }
 
+        /** Whether {@code name} is known here. */
+        boolean has(String name) {
+            return (dirs != null && dirs.containsKey(name)) || names.get(name) >= 0;
+        }
+
+        /** -1 when {@code name} is unknown; otherwise whether it is a directory. */
+        int state(String name) {
+            if (dirs != null && dirs.containsKey(name)) {
+                return DIR;
+            }
+            return names.get(name);
+        }
+
+        void put(String name, boolean dir) {
+            names.put(name, dir ? DIR : 0);
+        }
+
+        /** Records that the directory {@code name} is watched through {@code child}. */
+        void attach(String name, Node child) {
+            names.remove(name);
+            if (dirs == null) {
+                dirs = new HashMap<>();
+            }
+            dirs.put(name, child);
+        }
+
+        /** Removes {@code name}; null when unknown. */
+        Removed remove(String name) {
+            Node child = dirs == null ? null : dirs.remove(name);
+            if (child != null) {
+                return new Removed(true, child);
+            }
+            int flags = names.remove(name);
+            return flags < 0 ? null : new Removed(flags == DIR, null);
+        }
+
+        /** Visits every entry; {@code node} is null for files and unwatched directories. */
+        void forEach(Visitor v) {
+            names.forEach((n, flags) -> v.visit(n, flags == DIR, null));
+            if (dirs != null) {
+                dirs.forEach((n, c) -> v.visit(n, true, c));
+            }
+        }
+
+        void clear() {
+            names.clear();
+            dirs = null;
+        }
+
         /** Forgets cached paths below a moved directory. */
         void moved() {
             path = null;
-            for (Entry e : children.values()) {
-                if (e.node != null) {
-                    e.node.moved();
-                }
+            if (dirs != null) {
+                dirs.values().forEach(Node::moved);
             }
         }
-    }
 
-    /** An entry known in a directory: what it is and when the subscriber last learnt about it (wall clock). */
-    static final class Entry {
-        final boolean dir;
-        long seenAt;
-        Node node;
-
-        Entry(boolean dir, long seenAt) {
-            this.dir = dir;
-            this.seenAt = seenAt;
+        interface Visitor {
+            void visit(String name, boolean dir, Node node);
         }
     }
 
-    private record PendingMove(Node dir, String name, Entry entry, Path path, Node root, Disposable timer) {
+    /** An entry taken out of a directory: a pending move's subject. */
+    record Removed(boolean dir, Node node) {
+    }
+
+    private record PendingMove(Node dir, String name, Removed entry, Path path, Node root, Disposable timer) {
     }
 
     /** A dirty subtree: events under {@code scope} are absorbed until it is rescanned against {@code baseline}. */
@@ -341,20 +392,19 @@ final class WatchSession implements RawEventListener {
     }
 
     private void created(Node dir, String name, boolean isDir) {
-        Entry old = dir.children.get(name);
-        if (old != null) {
-            if (old.dir == isDir) {
+        int old = dir.state(name);
+        if (old >= 0) {
+            if ((old == Node.DIR) == isDir) {
                 return; // already known: found by the scan that followed the directory's watch
             }
             remove(dir, name, true);
         }
-        Entry entry = new Entry(isDir, wall);
-        dir.children.put(name, entry);
+        dir.put(name, isDir);
         Path path = dir.path().resolve(name);
         Node root = dir.root();
         emit(Kind.CREATED, path, null, isDir, root, false);
         if (isDir && spec.recursive() && !prunes(root, path)) {
-            watchNew(dir, name, entry, true);
+            watchNew(dir, name, true);
         }
     }
 
@@ -365,25 +415,23 @@ final class WatchSession implements RawEventListener {
             }
             return;
         }
-        Entry entry = dir.children.get(name);
-        if (entry == null) {
-            entry = new Entry(isDir, wall);
-            dir.children.put(name, entry);
+        int state = dir.state(name);
+        if (state < 0) {
+            dir.put(name, isDir); // only after lost events: the rescan that follows them settles it
         }
-        entry.seenAt = wall;
-        emit(Kind.MODIFIED, dir.path().resolve(name), null, entry.dir, dir.root(), false);
+        emit(Kind.MODIFIED, dir.path().resolve(name), null, state < 0 ? isDir : state == Node.DIR, dir.root(), false);
     }
 
     private void deleted(Node dir, String name) {
-        if (dir.children.containsKey(name)) {
+        if (dir.has(name)) {
             remove(dir, name, true);
         }
     }
 
     private void movedFrom(Node dir, String name, boolean isDir, long cookie) {
-        Entry entry = dir.children.remove(name);
+        Removed entry = dir.remove(name);
         if (entry == null) {
-            entry = new Entry(isDir, wall);
+            entry = new Removed(isDir, null);
         }
         Disposable t = timer.schedule(() -> channel.execute(() -> {
             if (!closed) {
@@ -405,59 +453,61 @@ final class WatchSession implements RawEventListener {
             return;
         }
         m.timer().dispose();
-        if (m.entry().node != null) {
+        if (m.entry().node() != null) {
             List<Change> gone = new ArrayList<>();
-            drop(m.entry().node, gone);
+            drop(m.entry().node(), gone);
             for (Change c : gone) {
                 emit(Kind.DELETED, c.path, null, c.dir, m.root(), false);
             }
         }
-        emit(Kind.DELETED, m.path(), null, m.entry().dir, m.root(), false);
+        emit(Kind.DELETED, m.path(), null, m.entry().dir(), m.root(), false);
     }
 
     private void movedTo(Node dir, String name, boolean isDir, long cookie) {
         PendingMove m = moves.remove(cookie);
         if (m == null) {
             // moved in from outside the tree
-            if (dir.children.containsKey(name)) {
+            if (dir.has(name)) {
                 remove(dir, name, true);
             }
             created(dir, name, isDir);
             return;
         }
         m.timer().dispose();
-        boolean replaced = dir.children.containsKey(name);
+        boolean replaced = dir.has(name);
         if (replaced) {
             remove(dir, name, false);
         }
-        Entry entry = m.entry();
-        entry.seenAt = wall;
-        dir.children.put(name, entry);
+        Removed entry = m.entry();
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        boolean watchIt = entry.dir && spec.recursive() && !prunes(root, path);
-        if (entry.node != null) {
-            entry.node.parent = dir;
-            entry.node.name = name;
-            entry.node.moved();
-            if (!watchIt) {
-                drop(entry.node, new ArrayList<>());
-                entry.node = null;
+        boolean watchIt = entry.dir() && spec.recursive() && !prunes(root, path);
+        Node moved = entry.node();
+        dir.put(name, entry.dir());
+        if (moved != null) {
+            moved.parent = dir;
+            moved.name = name;
+            moved.moved();
+            if (watchIt) {
+                dir.attach(name, moved);
+            } else {
+                drop(moved, new ArrayList<>());
+                moved = null;
             }
         }
         // a side inside a dirty subtree is left to that subtree's rescan
         boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.path());
         boolean isVisible = accepts(root, path) && !absorbed(path);
         if (wasVisible && isVisible) {
-            buffer.add(Kind.RENAMED, path, m.path(), entry.dir, root.path(), now, null, replaced);
+            buffer.add(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null, replaced);
             checkBound();
         } else if (isVisible) {
-            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir, root, false);
+            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir(), root, false);
         } else if (wasVisible) {
-            emit(Kind.DELETED, m.path(), null, entry.dir, m.root(), false);
+            emit(Kind.DELETED, m.path(), null, entry.dir(), m.root(), false);
         }
-        if (watchIt && entry.node == null) {
-            watchNew(dir, name, entry, true); // e.g. renamed from an excluded name: its content becomes visible
+        if (watchIt && moved == null) {
+            watchNew(dir, name, true); // e.g. renamed from an excluded name: its content becomes visible
         }
     }
 
@@ -480,15 +530,15 @@ final class WatchSession implements RawEventListener {
 
     /** Removes {@code name} from {@code dir}, unwatching its subtree; reports DELETED for all of it when asked. */
     private void remove(Node dir, String name, boolean report) {
-        Entry e = dir.children.remove(name);
+        Removed e = dir.remove(name);
         if (e == null) {
             return;
         }
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        if (e.node != null) {
+        if (e.node() != null) {
             List<Change> gone = new ArrayList<>();
-            drop(e.node, gone);
+            drop(e.node(), gone);
             if (report) {
                 for (Change c : gone) {
                     emit(Kind.DELETED, c.path, null, c.dir, root, false);
@@ -496,20 +546,20 @@ final class WatchSession implements RawEventListener {
             }
         }
         if (report) {
-            emit(Kind.DELETED, path, null, e.dir, root, false);
+            emit(Kind.DELETED, path, null, e.dir(), root, false);
         }
     }
 
     /** Unwatches {@code node} and everything below; collects the entries below it, deepest first. */
     private void drop(Node node, List<Change> gone) {
-        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
-            Entry e = c.getValue();
-            if (e.node != null) {
-                drop(e.node, gone);
+        Path dir = node.path();
+        node.forEach((name, isDir, child) -> {
+            if (child != null) {
+                drop(child, gone);
             }
-            gone.add(new Change(node.path().resolve(c.getKey()), e.dir));
-        }
-        node.children.clear();
+            gone.add(new Change(dir.resolve(name), isDir));
+        });
+        node.clear();
         if (node.key != null) {
             byKey.remove(node.key);
             channel.remove(node.key);
@@ -518,12 +568,12 @@ final class WatchSession implements RawEventListener {
     }
 
     /** Watches a new directory, then scans it; reports what the scan finds when {@code report}. */
-    private void watchNew(Node parent, String name, Entry entry, boolean report) {
+    private void watchNew(Node parent, String name, boolean report) {
         Node node = new Node(parent, name, null);
         if (!watch(node)) {
             return;
         }
-        entry.node = node;
+        parent.attach(name, node);
         Snapshot found = report ? new Snapshot() : null;
         reconcile(node, found, false); // compared with nothing: every entry is new, times are not needed
         if (found != null) {
@@ -573,57 +623,70 @@ final class WatchSession implements RawEventListener {
 
     /** As {@link #reconcile(Node, Snapshot)}; {@code timed}: record modification times (a stat per file). */
     private void reconcile(Node node, Snapshot found, boolean timed) {
-        Map<String, Boolean> listed = list(node);
+        NameSet listed = list(node);
         if (listed == null) {
             return;
         }
-        List<String> vanished = new ArrayList<>();
-        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
-            Boolean isDir = listed.get(c.getKey());
-            if (isDir == null || isDir != c.getValue().dir) {
-                vanished.add(c.getKey());
-            }
-        }
-        for (String name : vanished) {
-            remove(node, name, false);
-        }
-        Node root = node.root();
-        Path dirPath = node.path();
-        for (Map.Entry<String, Boolean> l : listed.entrySet()) {
-            String name = l.getKey();
-            boolean isDir = l.getValue();
-            if (node.parent == null && name.startsWith(COOKIE_PREFIX)) {
-                cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
-                continue;
-            }
-            Entry e = node.children.get(name);
-            if (e == null) {
-                e = new Entry(isDir, wall);
-                node.children.put(name, e);
-            } else {
-                e.seenAt = wall;
-            }
-            Path path = null;
-            if (found != null) {
-                path = dirPath.resolve(name);
-                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
-            }
-            if (isDir && spec.recursive()) {
-                if (path == null) {
-                    path = dirPath.resolve(name);
+        if (node.parent == null) {
+            List<String> cookieNames = new ArrayList<>();
+            listed.forEach((name, flags) -> {
+                if (name.startsWith(COOKIE_PREFIX)) {
+                    cookieNames.add(name);
                 }
+            });
+            for (String name : cookieNames) {
+                listed.remove(name);
+                cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
+            }
+        }
+        if (node.names.size() == 0 && node.dirs == null) {
+            node.names = listed; // a new directory: the listing is the model
+        } else {
+            List<String> vanished = new ArrayList<>();
+            node.forEach((name, isDir, child) -> {
+                int flags = listed.get(name);
+                if (flags < 0 || (flags == Node.DIR) != isDir) {
+                    vanished.add(name);
+                }
+            });
+            for (String name : vanished) {
+                remove(node, name, false);
+            }
+            listed.forEach((name, flags) -> {
+                if (!node.has(name)) {
+                    node.names.put(name, flags);
+                }
+            });
+        }
+        node.scannedAt = wall;
+        Path dirPath = node.path();
+        if (found != null) {
+            listed.forEach((name, flags) -> {
+                Path path = dirPath.resolve(name);
+                boolean isDir = flags == Node.DIR;
+                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
+            });
+        }
+        if (!spec.recursive()) {
+            return;
+        }
+        List<String> subdirs = new ArrayList<>();
+        listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
+        Node root = node.root();
+        for (String name : subdirs) {
+            Node child = node.dirs == null ? null : node.dirs.get(name);
+            if (child == null) {
+                Path path = dirPath.resolve(name);
                 if (prunes(root, path)) {
                     continue;
                 }
-                if (e.node == null) {
-                    Node child = new Node(node, name, path);
-                    if (!watch(child)) {
-                        continue;
-                    }
-                    e.node = child;
+                child = new Node(node, name, path);
+                if (!watch(child)) {
+                    continue;
                 }
-                reconcile(e.node, found, timed);
+                node.attach(name, child);
             }
+            reconcile(child, found, timed);
         }
     }
 
@@ -636,12 +699,12 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    /** Lists a directory: entry name to is-directory (links not followed); null when it vanished. */
-    private Map<String, Boolean> list(Node node) {
+    /** Lists a directory (links not followed); null when it vanished. */
+    private NameSet list(Node node) {
         Path dir = node.path();
-        Map<String, Boolean> out = new LinkedHashMap<>();
+        NameSet out = new NameSet();
         try {
-            lister.list(dir, out::put);
+            lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
             return out;
         } catch (NoSuchFileException | NotDirectoryException e) {
             return null;
@@ -770,9 +833,9 @@ final class WatchSession implements RawEventListener {
             }
             for (PendingMove m : moves.values()) {
                 if (m.path().startsWith(scope)) {
-                    base.put(m.path(), new Snapshot.Stamp(m.entry().dir, m.entry().seenAt));
-                    if (m.entry().node != null) {
-                        record(m.entry().node, base);
+                    base.put(m.path(), new Snapshot.Stamp(m.entry().dir(), m.dir().scannedAt));
+                    if (m.entry().node() != null) {
+                        record(m.entry().node(), base);
                     }
                 }
             }
@@ -829,13 +892,13 @@ final class WatchSession implements RawEventListener {
 
     private void record(Node node, Snapshot into) {
         Path dir = node.path();
-        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
-            Entry e = c.getValue();
-            into.put(dir.resolve(c.getKey()), new Snapshot.Stamp(e.dir, e.seenAt));
-            if (e.node != null) {
-                record(e.node, into);
+        long seenAt = node.scannedAt;
+        node.forEach((name, isDir, child) -> {
+            into.put(dir.resolve(name), new Snapshot.Stamp(isDir, seenAt));
+            if (child != null) {
+                record(child, into);
             }
-        }
+        });
     }
 
     private Node rootOf(Path p) {
@@ -854,11 +917,10 @@ final class WatchSession implements RawEventListener {
             if (part.toString().isEmpty()) {
                 continue;
             }
-            Entry e = n.children.get(part.toString());
-            if (e == null || e.node == null) {
+            n = n.dirs == null ? null : n.dirs.get(part.toString());
+            if (n == null) {
                 return null;
             }
-            n = e.node;
         }
         return n;
     }

@@ -86,16 +86,16 @@ final class GetdentsLister implements DirectoryLister {
                         b.name = new byte[len];
                     }
                     b.records.get(start, b.name, 0, len);
-                    String name = new String(b.name, 0, len, UTF_8);
                     if (type == Dirents.DT_UNKNOWN) {
                         try {
-                            sink.entry(name, Files.readAttributes(dir.resolve(name), BasicFileAttributes.class,
+                            Path entry = dir.resolve(new String(b.name, 0, len, UTF_8));
+                            sink.entry(b.name, 0, len, Files.readAttributes(entry, BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS).isDirectory());
                         } catch (NoSuchFileException gone) {
                             // deleted while listing: its event follows
                         }
                     } else {
-                        sink.entry(name, type == Dirents.DT_DIR);
+                        sink.entry(b.name, 0, len, type == Dirents.DT_DIR);
                     }
                 }
             }
