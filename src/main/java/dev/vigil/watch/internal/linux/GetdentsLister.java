@@ -27,6 +27,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 final class GetdentsLister implements DirectoryLister {
 
     private static final int BUFFER_SIZE = 32 * 1024;
+    private static final NativeLong BUFFER_LENGTH = new NativeLong(BUFFER_SIZE);
     private static final int ENOENT = 2;
     private static final int EACCES = 13;
     private static final int ENOTDIR = 20;
@@ -36,7 +37,7 @@ final class GetdentsLister implements DirectoryLister {
     private static final class Buffers {
         final ByteBuffer records = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.nativeOrder());
         final Pointer address = Native.getDirectBufferPointer(records);
-        byte[] name = new byte[256];
+        final byte[] copy = new byte[BUFFER_SIZE];
     }
 
     /** The lister, or {@link DirectoryLister#JDK} where libc lacks {@code getdents64}. */
@@ -62,40 +63,39 @@ final class GetdentsLister implements DirectoryLister {
             for (;;) {
                 int n;
                 try {
-                    n = Dirents.getdents64(fd, b.address, new NativeLong(BUFFER_SIZE)).intValue();
+                    n = Dirents.getdents64(fd, b.address, BUFFER_LENGTH);
                 } catch (LastErrorException e) {
                     throw failure("getdents64", dir, e.getErrorCode(), e);
                 }
                 if (n <= 0) {
                     return;
                 }
+                b.records.get(0, b.copy, 0, n); // one bulk copy, then plain array reads
+                byte[] r = b.copy;
                 for (int off = 0; off < n;) {
-                    int reclen = Short.toUnsignedInt(b.records.getShort(off + Dirents.RECLEN_OFFSET));
-                    int type = Byte.toUnsignedInt(b.records.get(off + Dirents.TYPE_OFFSET));
+                    int reclen = Short.toUnsignedInt(b.records.getShort(off + Dirents.RECLEN_OFFSET)); // native order
+                    int type = r[off + Dirents.TYPE_OFFSET] & 0xff;
                     int start = off + Dirents.NAME_OFFSET;
-                    int len = 0;
-                    while (start + len < off + reclen && b.records.get(start + len) != 0) {
-                        len++;
+                    int end = start;
+                    int limit = off + reclen;
+                    while (end < limit && r[end] != 0) {
+                        end++;
                     }
-                    off += reclen;
-                    if ((len == 1 || len == 2) && b.records.get(start) == '.'
-                            && (len == 1 || b.records.get(start + 1) == '.')) {
+                    off = limit;
+                    int len = end - start;
+                    if (r[start] == '.' && (len == 1 || (len == 2 && r[start + 1] == '.'))) {
                         continue;
                     }
-                    if (b.name.length < len) {
-                        b.name = new byte[len];
-                    }
-                    b.records.get(start, b.name, 0, len);
                     if (type == Dirents.DT_UNKNOWN) {
                         try {
-                            Path entry = dir.resolve(new String(b.name, 0, len, UTF_8));
-                            sink.entry(b.name, 0, len, Files.readAttributes(entry, BasicFileAttributes.class,
+                            Path entry = dir.resolve(new String(r, start, len, UTF_8));
+                            sink.entry(r, start, len, Files.readAttributes(entry, BasicFileAttributes.class,
                                     LinkOption.NOFOLLOW_LINKS).isDirectory());
                         } catch (NoSuchFileException gone) {
                             // deleted while listing: its event follows
                         }
                     } else {
-                        sink.entry(b.name, 0, len, type == Dirents.DT_DIR);
+                        sink.entry(r, start, len, type == Dirents.DT_DIR);
                     }
                 }
             }

@@ -47,6 +47,8 @@ final class InotifyLoop implements Runnable {
     /** Room for hundreds of events per read(); the kernel never splits an event across reads. */
     private static final int BUFFER_SIZE = 64 * 1024;
     private static final NativeLong TWO = new NativeLong(2);
+    private static final NativeLong EIGHT = new NativeLong(Long.BYTES);
+    private static final NativeLong BUFFER_LENGTH = new NativeLong(BUFFER_SIZE);
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** The 8-byte value 1 written to the eventfd; native code only reads it. */
     private static final Memory ONE = new Memory(Long.BYTES);
@@ -251,7 +253,7 @@ final class InotifyLoop implements Runnable {
         }
         if (pollfds.getShort(Inotify.POLLFD_SIZE + 6) != 0) {
             try {
-                Inotify.read(wakeup.get(), counterAddress, new NativeLong(Long.BYTES)); // resets the counter
+                Inotify.read(wakeup.get(), counterAddress, EIGHT); // resets the counter
             } catch (LastErrorException e) {
                 if (e.getErrorCode() != Errors.EAGAIN && e.getErrorCode() != Errors.EINTR) {
                     throw Errors.syscall("read", wakeup.toString(), e.getErrorCode(), e);
@@ -270,7 +272,7 @@ final class InotifyLoop implements Runnable {
         for (int i = 0; i < maxReadsPerTurn; i++) {
             int n;
             try {
-                n = Inotify.read(inotify.get(), eventsAddress, new NativeLong(BUFFER_SIZE)).intValue();
+                n = Inotify.read(inotify.get(), eventsAddress, BUFFER_LENGTH);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Errors.EAGAIN) {
                     return;

@@ -40,8 +40,11 @@ public final class Dirents {
     /** {@code open(2)}; {@code pathname} is NUL-terminated. */
     public static native int open(byte[] pathname, int flags) throws LastErrorException;
 
-    /** {@code getdents64(2)}: fills {@code dirp} with records; 0 at the end of the directory. */
-    public static native NativeLong getdents64(int fd, Pointer dirp, NativeLong count) throws LastErrorException;
+    /**
+     * {@code getdents64(2)}: fills {@code dirp} with records; 0 at the end of the directory. Returns ssize_t, declared
+     * int (see {@code Inotify.read}): counts are at most the buffer size.
+     */
+    public static native int getdents64(int fd, Pointer dirp, NativeLong count) throws LastErrorException;
 
     /** {@code close(2)}. */
     public static native int close(int fd) throws LastErrorException;

@@ -106,10 +106,13 @@ public final class Inotify {
     public static native int poll(Pointer fds, NativeLong nfds, int timeout) throws LastErrorException;
 
     /** {@code ssize_t read(int fd, void *buf, size_t count)}: bytes read. */
-    public static native NativeLong read(int fd, Pointer buf, NativeLong count) throws LastErrorException;
+    // read/write return ssize_t; declared int because our counts are tiny (at most 64 KiB) and the value comes back in
+    // a register whose low half is exact on every Linux ABI: a NativeLong return costs a reflective construction per
+    // call, which showed up in profiles of every event batch.
+    public static native int read(int fd, Pointer buf, NativeLong count) throws LastErrorException;
 
     /** {@code ssize_t write(int fd, const void *buf, size_t count)}: bytes written. */
-    public static native NativeLong write(int fd, Pointer buf, NativeLong count) throws LastErrorException;
+    public static native int write(int fd, Pointer buf, NativeLong count) throws LastErrorException;
 
     /** {@code int close(int fd)}. On Linux the fd is released even when this fails (never retry). */
     public static native int close(int fd) throws LastErrorException;
