@@ -12,4 +12,5 @@ module dev.vigil {
 
     // JNA reads and writes Structure fields and direct-mapped natives reflectively.
     opens dev.vigil.watch.internal.linux to com.sun.jna;
+    opens dev.vigil.watch.internal.linux.jna to com.sun.jna;
 }

@@ -23,7 +23,7 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * FileWatcher watcher = FileWatcher.builder()
  *         .root(Path.of("/srv/inbox"))
- *         .include("**&#47;*.csv")
+ *         .include("*.csv")
  *         .exclude("tmp/**")
  *         .build();
  * watcher.events()
@@ -174,7 +174,7 @@ public final class FileWatcher {
          * <ul>
          *   <li>{@code *} any characters except {@code /} (never crosses a directory boundary: {@code *.txt}
          *       matches only at the top level);</li>
-         *   <li>{@code **} as a whole segment: zero or more directories ({@code **&#47;*.txt} matches
+         *   <li>{@code **} as a whole segment: zero or more directories (<code>**&#47;*.txt</code> matches
          *       {@code a.txt} and {@code x/y/a.txt}; {@code build/**} matches everything below {@code build});</li>
          *   <li>{@code ?} one character except {@code /};</li>
          *   <li>{@code [abc]}, {@code [a-z]}, {@code [!a-z]} one character of (or not of) a set;</li>

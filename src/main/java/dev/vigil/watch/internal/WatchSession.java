@@ -446,10 +446,12 @@ final class WatchSession implements RawEventListener {
         }
         String prevRel = rel(m.root(), m.path());
         String newRel = rel(root, path);
-        boolean wasVisible = spec.filter().accepts(prevRel);
-        boolean isVisible = spec.filter().accepts(newRel);
+        // a side inside a dirty subtree is left to that subtree's rescan
+        boolean wasVisible = spec.filter().accepts(prevRel) && !absorbed(m.path());
+        boolean isVisible = spec.filter().accepts(newRel) && !absorbed(path);
         if (wasVisible && isVisible) {
             buffer.add(Kind.RENAMED, path, m.path(), entry.dir, root.path(), now, null, replaced);
+            checkBound();
         } else if (isVisible) {
             emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir, root, false);
         } else if (wasVisible) {
@@ -653,6 +655,7 @@ final class WatchSession implements RawEventListener {
             }
         }
         buffer.add(kind, path, previous, dir, root.path(), now, null, false);
+        checkBound();
     }
 
     private boolean absorbed(Path path) {
@@ -737,6 +740,9 @@ final class WatchSession implements RawEventListener {
             }
             Snapshot base = new Snapshot();
             Node node = nodeAt(root, scope);
+            if (node != null && node != root) {
+                base.put(scope, new Snapshot.Stamp(true, wall)); // so that the scope's own deletion is found
+            }
             if (node != null) {
                 record(node, base);
             }
@@ -867,6 +873,9 @@ final class WatchSession implements RawEventListener {
                 Snapshot found = new Snapshot();
                 Node node = nodeAt(d.root(), d.scope());
                 if (node != null) {
+                    if (node != d.root()) {
+                        found.put(d.scope(), new Snapshot.Stamp(true, 0));
+                    }
                     reconcile(node, found);
                 }
                 if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {

@@ -1,0 +1,22 @@
+/**
+ * File-system events as a Reactor {@link reactor.core.publisher.Flux}.
+ *
+ * <p>Entry point: {@link dev.vigil.watch.FileWatcher}. Each subscription to
+ * {@link dev.vigil.watch.FileWatcher#events()} is one watch session over native OS notifications (Linux:
+ * inotify), recursive by default, filtered by globs and regexes, with renames paired, a bounded coalescing
+ * buffer that honours {@code request(n)}, and automatic resync when events are lost.
+ *
+ * <pre>{@code
+ * FileWatcher watcher = FileWatcher.builder().root(dir).include("logs/*.log").build();
+ * Disposable d = watcher.events()
+ *         .filter(e -> e.kind() == FileEvent.Kind.MODIFIED)
+ *         .subscribe(e -> System.out.println(e.path() + " grew"));
+ * // in tests: make changes, then wait until every one of them has been delivered
+ * watcher.sync().block(Duration.ofSeconds(5));
+ * }</pre>
+ *
+ * <p>Errors are typed: {@link dev.vigil.watch.WatchRootException} (bad root),
+ * {@link dev.vigil.watch.WatchLimitException} (OS limit reached), {@link dev.vigil.watch.WatchOverflowException}
+ * (events lost), all {@link dev.vigil.watch.WatchException}s naming the call, path and OS error.
+ */
+package dev.vigil.watch;

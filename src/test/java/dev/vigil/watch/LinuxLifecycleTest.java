@@ -1,0 +1,92 @@
+package dev.vigil.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Disposable;
+
+/** Readiness, the sync barrier, and resource release over the real inotify backend. */
+@EnabledOnOs(OS.LINUX)
+class LinuxLifecycleTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void subscribeCancelCyclesLeakNoFdWatchOrThread() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            Files.createDirectories(root.resolve("d" + i + "/e"));
+        }
+        FileWatcher w = FileWatcher.of(root);
+        // warm up: the shared inotify instance and its reader thread are created once per JVM
+        w.events().subscribe().dispose();
+        w.sync().block(Duration.ofSeconds(10));
+        long fds = InotifyProbe.openFds();
+        int watches = InotifyProbe.watchedInodes().size();
+        int threads = Thread.activeCount();
+        for (int i = 0; i < 1000; i++) {
+            Disposable d = w.events().subscribe();
+            d.dispose();
+        }
+        // watches are removed on the reader thread, shortly after each cancel: wait for it, bounded
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(InotifyProbe.openFds()).isLessThanOrEqualTo(fds);
+            assertThat(InotifyProbe.watchedInodes()).hasSizeLessThanOrEqualTo(watches);
+            assertThat(Thread.activeCount()).isLessThanOrEqualTo(threads);
+        });
+    }
+
+    @Test
+    void syncWithoutSessionsCompletesAtOnce() {
+        FileWatcher.of(root).sync().block(Duration.ofSeconds(1));
+        try (var s = Files.list(root)) {
+            assertThat(s.toList()).isEmpty(); // no cookie left behind
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void syncWaitsForAStalledSubscriberAndCompletesWhenDemandReturns() throws IOException {
+        FileWatcher w = FileWatcher.of(root);
+        Recorder held = Recorder.stalled(w, 0);
+        try {
+            Files.writeString(root.resolve("a"), "x");
+            assertThatThrownBy(() -> w.sync().block(Duration.ofMillis(300)))
+                    .hasCauseInstanceOf(TimeoutException.class);
+            held.request(Long.MAX_VALUE);
+            List<FileEvent> events = held.sync(w);
+            assertThat(Recorder.lines(root, events)).containsExactly("CREATED a");
+            try (var s = Files.list(root)) {
+                assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("a");
+            }
+        } finally {
+            held.dispose();
+        }
+    }
+
+    @Test
+    void syncCoversEveryRootOfTheWatcher() throws IOException {
+        Path a = Files.createDirectories(root.resolve("a"));
+        Path b = Files.createDirectories(root.resolve("b"));
+        FileWatcher w = FileWatcher.builder().root(a).root(b).build();
+        Recorder r = Recorder.watch(w);
+        try {
+            Files.writeString(a.resolve("1"), "x");
+            Files.writeString(b.resolve("2"), "x");
+            assertThat(r.sync(w)).extracting(FileEvent::path).contains(a.resolve("1"), b.resolve("2"));
+        } finally {
+            r.dispose();
+        }
+    }
+}
