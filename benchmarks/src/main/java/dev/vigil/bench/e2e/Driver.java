@@ -380,11 +380,13 @@ public final class Driver {
         run.m.put("cpu.settle", Proc.seconds(t1 - t0));
         run.m.put("cpu.idle", Proc.seconds(t2 - t1));
         run.m.put("cpu.idleMs", Proc.diff(th1, th2) / 1e6);
+        run.m.put("cpu.idleWatcherMs", Proc.diffNonRuntime(th1, th2) / 1e6);
         run.m.put("rss.idle", mib(Proc.statusKb(pid, "VmRSS")));
         run.notes.put("threads.settle", Proc.threadDiff(th0, th1, 4));
         run.notes.put("threads.idle", Proc.threadDiff(th1, th2, 4));
-        log(String.format("  idle: %.2f CPU s over %d s (%.1f ms by schedstat; %.2f s in the 1 s after ready);"
-                        + " threads: %s", run.get("cpu.idle"), cfg.idleSeconds, run.get("cpu.idleMs"), run.get("cpu.settle"),
+        log(String.format("  idle: %.2f CPU s over %d s (%.1f ms by schedstat, %.2f ms outside JVM runtime"
+                        + " threads; %.2f s in the 1 s after ready); threads: %s", run.get("cpu.idle"), cfg.idleSeconds,
+                run.get("cpu.idleMs"), run.get("cpu.idleWatcherMs"), run.get("cpu.settle"),
                 run.notes.get("threads.idle")));
     }
 

@@ -95,6 +95,30 @@ final class Proc {
         return m;
     }
 
+    /**
+     * Threads of the JVM runtime itself (names as in /proc, cut to 15 characters): what is left is the watcher
+     * under test (its reader and timer threads, or the JDK's FileSystemWatcher and the peer's take() thread) and
+     * the harness's main thread, which sleeps in a read of stdin.
+     */
+    static boolean jvmRuntime(String name) {
+        String n = name.contains("#") ? name.substring(0, name.lastIndexOf('#')) : name;
+        return n.startsWith("VM ") || n.startsWith("GC ") || n.startsWith("C1 ") || n.startsWith("C2 ")
+                || n.startsWith("Monitor Deflati") || n.startsWith("Signal Dispatch") || n.startsWith("Service Thread")
+                || n.startsWith("Finalizer") || n.startsWith("Reference Handl") || n.startsWith("Common-Cleaner")
+                || n.startsWith("Notification Th") || n.startsWith("Sweeper") || n.startsWith("Attach Listener");
+    }
+
+    /** Like {@link #diff} over the threads that are not {@link #jvmRuntime}. */
+    static long diffNonRuntime(Map<String, Long> before, Map<String, Long> after) {
+        long s = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            if (!jvmRuntime(e.getKey())) {
+                s += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            }
+        }
+        return s;
+    }
+
     /** Sum of a {@link #threadNanos} snapshot. */
     static long sum(Map<String, Long> threads) {
         long s = 0;
