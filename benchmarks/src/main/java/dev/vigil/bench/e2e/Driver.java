@@ -32,7 +32,13 @@ public final class Driver {
     // ---------------------------------------------------------------- configuration
 
     static final class Config {
-        Path work = Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
+        /**
+         * tmpfs when there is one: on a shared machine, ext4 file creation cost swings 10x with the neighbours'
+         * load (measured: the 50,000-file burst took 2.6 s to 47 s to write, almost all of it kernel time in the
+         * writer), which would make the burst depend on them. The watchers see the same inotify events on both.
+         */
+        Path work = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm", "vigil-e2e")
+                : Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
         int rounds = 3;
         List<String> peers = List.of("vigil", "jdk");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -108,7 +114,7 @@ public final class Driver {
 
     static final String HELP = """
             java -jar vigil-benchmarks.jar [options]
-              --work DIR            work directory (tree, logs); default $TMPDIR/vigil-e2e
+              --work DIR            work directory (tree, logs); default /dev/shm/vigil-e2e (tmpfs), else $TMPDIR/vigil-e2e
               --rounds N            rounds; each runs every peer once, order alternating (default 3)
               --peers a,b           peers to run: vigil,jdk (default both)
               --java PATH           java launcher for the children (default: the driver's)
@@ -561,8 +567,17 @@ public final class Driver {
                 + " (" + sh(cfg.java, "-version").lines().skip(1).findFirst().orElse("") + ")");
         m.put("child JVM flags", String.join(" ", cfg.jvmFlags) + (cfg.extraFlags.isEmpty() ? "" : " " + String.join(" ", cfg.extraFlags)));
         m.put("load average at end", firstLine("/proc/loadavg"));
+        m.put("work directory", cfg.work + " (" + fsType(cfg.work) + ")");
         m.put("inotify max_queued_events", firstLine("/proc/sys/fs/inotify/max_queued_events"));
         return m;
+    }
+
+    private static String fsType(Path p) {
+        try {
+            return Files.getFileStore(p).type();
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static String firstLine(String file) {
