@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A child JVM running one peer: {@code Child vigil|jdk ROOT}. It establishes the watch at once and prints
+ * A child JVM running one peer: {@code Child vigil|jdk|none ROOT}. It establishes the watch at once and prints
  * {@code READY <readyNanos> <mainNanos> <startCallNanos>}, then serves commands on stdin, one per line:
  * <ul>
  *   <li>{@code PING} → {@code PONG <nanoTime>} (clock check);</li>
@@ -27,7 +27,7 @@ public final class Child {
         long mainNanos = System.nanoTime();
         Out out = new Out();
         if (args.length != 2) {
-            out.line("FAIL usage: Child vigil|jdk ROOT");
+            out.line("FAIL usage: Child vigil|jdk|none ROOT");
             System.exit(2);
         }
         Recorder rec = new Recorder(out);
@@ -36,6 +36,8 @@ public final class Child {
             peer = VigilPeer.create();
         } else if (args[0].equals("jdk")) {
             peer = JdkPeer.create();
+        } else if (args[0].equals("none")) {
+            peer = NonePeer.create();
         } else {
             out.line("FAIL unknown peer " + args[0]);
             System.exit(2);

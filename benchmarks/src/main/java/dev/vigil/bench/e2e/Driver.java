@@ -40,7 +40,8 @@ public final class Driver {
         Path work = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm", "vigil-e2e")
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
         int rounds = 3;
-        List<String> peers = List.of("vigil", "jdk");
+        List<String> peers = List.of("vigil", "jdk", "none");
+        List<String> phases = List.of("idle", "latency", "burst");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvmFlags = List.of("-Xss512k", "-XX:+UseSerialGC", "-Xmx256m");
         List<String> extraFlags = List.of();
@@ -63,6 +64,7 @@ public final class Driver {
                     case "--work" -> c.work = Path.of(args[++i]);
                     case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
                     case "--peers" -> c.peers = List.of(args[++i].split(","));
+                    case "--phases" -> c.phases = List.of(args[++i].split(","));
                     case "--java" -> c.java = args[++i];
                     case "--jvm-flags" -> c.jvmFlags = split(args[++i]);
                     case "--extra-flags" -> c.extraFlags = split(args[++i]);
@@ -116,7 +118,9 @@ public final class Driver {
             java -jar vigil-benchmarks.jar [options]
               --work DIR            work directory (tree, logs); default /dev/shm/vigil-e2e (tmpfs), else $TMPDIR/vigil-e2e
               --rounds N            rounds; each runs every peer once, order alternating (default 3)
-              --peers a,b           peers to run: vigil,jdk (default both)
+              --peers a,b           peers to run: vigil,jdk,none (default all three; "none" watches nothing:
+                                    the JVM floor, measured for startup and idle only)
+              --phases a,b          workloads after startup: idle,latency,burst (default all)
               --java PATH           java launcher for the children (default: the driver's)
               --jvm-flags "..."     flags for both children (default "-Xss512k -XX:+UseSerialGC -Xmx256m")
               --extra-flags "..."   more flags for both children (e.g. profiling)
@@ -311,9 +315,15 @@ public final class Driver {
         try {
             startup(run, c);
             clockCheck(run, c);
-            idle(run, c);
-            latency(run, c);
-            burst(run, c, burstRoot);
+            if (cfg.phases.contains("idle")) {
+                idle(run, c);
+            }
+            if (!peer.equals("none") && cfg.phases.contains("latency")) {
+                latency(run, c);
+            }
+            if (!peer.equals("none") && cfg.phases.contains("burst")) {
+                burst(run, c, burstRoot);
+            }
             synchronized (c.errors) {
                 if (!c.errors.isEmpty()) {
                     run.notes.put("errors", String.join(" | ", c.errors));

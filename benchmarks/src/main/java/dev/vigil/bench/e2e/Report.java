@@ -20,11 +20,13 @@ final class Report {
     static List<Row> rows(Driver.Config c) {
         List<Row> r = new ArrayList<>();
         r.add(new Row("start.total", "Startup: JVM spawn → ready (ms)", 0, Agg.MEDIAN, Target.HALF));
+        r.add(new Row("start.total@floor", "  ↳ above the JVM floor (ms)", 0, Agg.MEDIAN, Target.NONE));
         r.add(new Row("start.jvm", "  ↳ JVM spawn → main() (ms)", 0, Agg.MEDIAN, Target.NONE));
         r.add(new Row("start.main", "  ↳ main() → watch call (ms)", 1, Agg.MEDIAN, Target.NONE));
         r.add(new Row("start.call", "  ↳ in-process: subscribe/register-all → ready (ms)", 0, Agg.MEDIAN, Target.HALF));
         r.add(new Row("cpu.ready", "CPU used from spawn to ready (s)", 2, Agg.MEDIAN, Target.NONE));
         r.add(new Row("rss.ready", "RSS (VmRSS) at ready (MiB)", 1, Agg.MEDIAN, Target.HALF));
+        r.add(new Row("rss.ready@floor", "  ↳ above the JVM floor (MiB)", 1, Agg.MEDIAN, Target.NONE));
         r.add(new Row("rss.idle", "RSS after the idle window (MiB)", 1, Agg.MEDIAN, Target.NONE));
         r.add(new Row("lat.delivered", "Latency: writes seen (of " + c.writes + ", worst round)", 0, Agg.MIN, Target.ALL));
         r.add(new Row("lat.p50", "Latency p50 (ms)", 3, Agg.MEDIAN, Target.NONE));
@@ -50,6 +52,10 @@ final class Report {
     }
 
     static double aggregate(List<Driver.Run> runs, String peer, String key, Agg agg) {
+        if (key.endsWith("@floor")) {
+            String k = key.substring(0, key.length() - 6);
+            return peer.equals("none") ? Double.NaN : aggregate(runs, peer, k, agg) - aggregate(runs, "none", k, agg);
+        }
         double[] v = runs.stream().filter(r -> r.peer.equals(peer)).mapToDouble(r -> r.get(key))
                 .filter(d -> !Double.isNaN(d)).sorted().toArray();
         if (v.length == 0) {
@@ -71,12 +77,13 @@ final class Report {
                 .append(" appends ").append(c.intervalMs).append(" ms apart (after ").append(c.warmupWrites)
                 .append(" unmeasured). Burst: ").append(c.burstDirs).append(" new dirs × ").append(c.burstFilesPerDir)
                 .append(" files.\n\n");
-        b.append("| metric | Vigil | JDK WatchService | Vigil/JDK | target | met? |\n");
-        b.append("|---|---:|---:|---:|---|---|\n");
+        b.append("| metric | Vigil | JDK WatchService | Vigil/JDK | target | met? | JVM floor (no watcher) |\n");
+        b.append("|---|---:|---:|---:|---|---|---:|\n");
         List<String> verdicts = new ArrayList<>();
         for (Row row : rows(c)) {
             double v = aggregate(runs, "vigil", row.key, row.agg);
             double j = aggregate(runs, "jdk", row.key, row.agg);
+            double f = aggregate(runs, "none", row.key, row.agg);
             double ratio = (Double.isNaN(v) || Double.isNaN(j) || j == 0) ? Double.NaN : v / j;
             String target = "";
             String met = "";
@@ -108,9 +115,10 @@ final class Report {
             if (!met.isEmpty()) {
                 verdicts.add("- " + row.label.trim() + ": " + met.replace("**", ""));
             }
-            b.append("| ").append(row.label).append(" | ").append(cell(v, row.decimals)).append(" | ")
-                    .append(cell(j, row.decimals)).append(" | ").append(Driver.fmt(ratio, 2)).append(" | ")
-                    .append(target).append(" | ").append(met).append(" |\n");
+            b.append("| ").append(row.label).append(" | ").append(cell(runs, "vigil", v, row.decimals)).append(" | ")
+                    .append(cell(runs, "jdk", j, row.decimals)).append(" | ").append(Driver.fmt(ratio, 2)).append(" | ")
+                    .append(target).append(" | ").append(met).append(" | ")
+                    .append(Double.isNaN(f) ? "" : Driver.fmt(f, row.decimals)).append(" |\n");
         }
 
         b.append("\n### Every round\n\n| metric |");
@@ -121,6 +129,9 @@ final class Report {
         b.append("---:|".repeat(runs.size()));
         b.append('\n');
         for (Row row : rows(c)) {
+            if (row.key.endsWith("@floor")) {
+                continue;
+            }
             b.append("| ").append(row.label.trim()).append(" |");
             for (Driver.Run r : runs) {
                 b.append(' ').append(r.failure != null && Double.isNaN(r.get(row.key)) ? "FAIL" : Driver.fmt(r.get(row.key), row.decimals)).append(" |");
@@ -148,8 +159,12 @@ final class Report {
         return b.toString();
     }
 
-    private static String cell(double v, int decimals) {
-        return Double.isNaN(v) ? "FAIL" : Driver.fmt(v, decimals);
+    private static String cell(List<Driver.Run> runs, String peer, double v, int decimals) {
+        if (!Double.isNaN(v)) {
+            return Driver.fmt(v, decimals);
+        }
+        boolean failed = runs.stream().anyMatch(r -> r.peer.equals(peer) && r.failure != null);
+        return failed ? "FAIL" : "n/a";
     }
 
     static String join(double[] a) {
