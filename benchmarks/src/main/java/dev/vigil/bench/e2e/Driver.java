@@ -173,6 +173,7 @@ public final class Driver {
     private void run() throws Exception {
         long t0 = System.nanoTime();
         prepareTree();
+        warmUp();
         List<Run> runs = new ArrayList<>();
         for (int r = 1; r <= cfg.rounds; r++) {
             List<String> order = new ArrayList<>(cfg.peers);
@@ -198,6 +199,24 @@ public final class Driver {
             Files.writeString(cfg.out, report);
             log("report written to " + cfg.out);
         }
+    }
+
+    /**
+     * Starts and stops each peer once, unmeasured: the first JVM after a build otherwise pays for cold jar pages
+     * and the driver's own JIT work, which would fall on whichever peer happens to go first.
+     */
+    private void warmUp() throws Exception {
+        for (String peer : cfg.peers) {
+            ChildProc c = ChildProc.spawn(peer, childCommand(peer), logs.resolve(peer + "-warmup.stderr.log"));
+            try {
+                c.await("READY", 180_000);
+            } catch (IOException e) {
+                log("  warm-up of " + peer + " failed: " + e.getMessage());
+            } finally {
+                c.close();
+            }
+        }
+        log("warm-up starts done (" + String.join(", ", cfg.peers) + ")");
     }
 
     static void log(String s) {
