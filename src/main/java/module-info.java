@@ -1,16 +1,21 @@
 /**
- * Vigil: file-system events and crashes as Reactor streams. Only {@code dev.vigil.watch} (and, later,
- * {@code dev.vigil.crash}) are API; every {@code internal} package may change without notice.
+ * Vigil: file-system events and crashes as Reactor streams. Only {@code dev.vigil.watch} and
+ * {@code dev.vigil.crash} are API; every {@code internal} package may change without notice.
  */
 module dev.vigil {
     requires transitive reactor.core;
     requires transitive org.reactivestreams;
     requires com.sun.jna;
     requires com.sun.jna.platform;
+    requires java.management;
+    requires jdk.management;
+    requires jdk.jfr;
 
     exports dev.vigil.watch;
+    exports dev.vigil.crash;
 
     // JNA reads and writes Structure fields and direct-mapped natives reflectively.
     opens dev.vigil.watch.internal.linux to com.sun.jna;
     opens dev.vigil.watch.internal.linux.jna to com.sun.jna;
+    opens dev.vigil.crash.internal.windows to com.sun.jna;
 }

@@ -39,7 +39,7 @@ class LinuxLifecycleTest {
             d.dispose();
         }
         // watches are removed on the reader thread, shortly after each cancel: wait for it, bounded
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        org.awaitility.Awaitility.await().pollInSameThread().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(InotifyProbe.openFds()).isLessThanOrEqualTo(fds);
             assertThat(InotifyProbe.watchedInodes()).hasSizeLessThanOrEqualTo(watches);
             assertThat(Thread.activeCount()).isLessThanOrEqualTo(threads);

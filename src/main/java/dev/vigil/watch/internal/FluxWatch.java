@@ -156,8 +156,11 @@ public final class FluxWatch extends Flux<FileEvent> {
                 Throwable err = error;
                 if (err != null) {
                     terminated = true;
-                    release();
-                    actual.onError(err);
+                    try {
+                        actual.onError(err);
+                    } finally {
+                        release(); // after the signal: a sync waiting on this session then sees the error
+                    }
                     return;
                 }
                 long r = requested;
@@ -191,8 +194,11 @@ public final class FluxWatch extends Flux<FileEvent> {
                 }
                 if (rootsGone && !cancelled && buffer.isEmpty() && !session.dirtyPending()) {
                     terminated = true;
-                    release();
-                    actual.onComplete();
+                    try {
+                        actual.onComplete();
+                    } finally {
+                        release();
+                    }
                     return;
                 }
                 missed = WIP.addAndGet(this, -missed);

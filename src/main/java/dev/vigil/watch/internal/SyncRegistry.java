@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The live sessions of one watcher and the Watchman-style sync barrier over them: a cookie file per root, whose
@@ -59,26 +58,29 @@ public final class SyncRegistry {
                     live.forEach(s -> s.forgetCookie(name)); // that root is gone: nothing to wait for there
                 } catch (IOException e) {
                     live.forEach(s -> s.forgetCookie(name));
-                    files.forEach(SyncRegistry::deleteQuietly);
+                    files.forEach(SyncRegistry::deleteCookie);
                     return Mono.<Void>error(new UncheckedIOException("sync barrier: cannot create the cookie file "
                             + file + " (the watched root must be writable for sync()): " + e.getMessage(), e));
                 }
             }
-            return Mono.when(acks).doFinally(sig -> {
+            String prefix = id + "-";
+            Runnable cleanup = () -> {
                 for (Path f : files) {
-                    deleteQuietly(f);
+                    deleteCookie(f);
                 }
-                String prefix = id + "-";
                 for (WatchSession s : live) {
                     for (int i = 0; i < roots.size(); i++) {
                         s.forgetCookie(prefix + i);
                     }
                 }
-            });
-        }).subscribeOn(Schedulers.immediate());
+            };
+            // the cookies are gone before completion is signalled; on error or cancel, as soon as possible
+            return Mono.when(acks).then(Mono.<Void>fromRunnable(cleanup)).doOnCancel(cleanup).doOnError(e -> cleanup.run());
+        });
     }
 
-    private static void deleteQuietly(Path f) {
+    /** Deletes a cookie; a failure (other than its absence) is reported to {@code Hooks.onErrorDropped}. */
+    private static void deleteCookie(Path f) {
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {

@@ -29,4 +29,9 @@ public interface WatchBackend {
      * @throws IOException when the OS resource cannot be created (the message names the call and errno)
      */
     WatchChannel open(RawEventListener listener) throws IOException;
+
+    /** How the pipeline lists directories for this backend's file systems; {@link DirectoryLister#JDK} by default. */
+    default DirectoryLister lister() {
+        return DirectoryLister.JDK;
+    }
 }

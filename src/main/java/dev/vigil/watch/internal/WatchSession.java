@@ -9,13 +9,11 @@ import dev.vigil.watch.WatchRootException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,13 +55,21 @@ final class WatchSession implements RawEventListener {
         void rootsGone();
     }
 
-    /** A directory of the model. */
+    /**
+     * A directory of the model. Files and unwatched directories are kept as names only ({@link NameSet}); watched
+     * subdirectories have a node. What the subscriber knows about a file's content is "as of the directory's last
+     * listing" ({@link #scannedAt}): a rescan may report a file modified since then more than once, never less.
+     */
     static final class Node {
+        static final int DIR = 1;
+
         Node parent;
         String name;
         Path path;
         Object key;
-        final Map<String, Entry> children = new HashMap<>();
+        NameSet names = new NameSet();
+        Map<String, Node> dirs;
+        long scannedAt;
 
         Node(Node parent, String name, Path path) {
             this.parent = parent;
@@ -86,30 +92,73 @@ final class WatchSession implements RawEventListener {
             return n;
         }
 
+        /** Whether {@code name} is known here. */
+        boolean has(String name) {
+            return (dirs != null && dirs.containsKey(name)) || names.get(name) >= 0;
+        }
+
+        /** -1 when {@code name} is unknown; otherwise whether it is a directory. */
+        int state(String name) {
+            if (dirs != null && dirs.containsKey(name)) {
+                return DIR;
+            }
+            return names.get(name);
+        }
+
+        void put(String name, boolean dir) {
+            names.put(name, dir ? DIR : 0);
+        }
+
+        /** Records that the directory {@code name} is watched through {@code child}. */
+        void attach(String name, Node child) {
+            names.remove(name);
+            if (dirs == null) {
+                dirs = new HashMap<>();
+            }
+            dirs.put(name, child);
+        }
+
+        /** Removes {@code name}; null when unknown. */
+        Removed remove(String name) {
+            Node child = dirs == null ? null : dirs.remove(name);
+            if (child != null) {
+                return new Removed(true, child);
+            }
+            int flags = names.remove(name);
+            return flags < 0 ? null : new Removed(flags == DIR, null);
+        }
+
+        /** Visits every entry; {@code node} is null for files and unwatched directories. */
+        void forEach(Visitor v) {
+            names.forEach((n, flags) -> v.visit(n, flags == DIR, null));
+            if (dirs != null) {
+                dirs.forEach((n, c) -> v.visit(n, true, c));
+            }
+        }
+
+        void clear() {
+            names.clear();
+            dirs = null;
+        }
+
         /** Forgets cached paths below a moved directory. */
         void moved() {
             path = null;
-            for (Entry e : children.values()) {
-                if (e.node != null) {
-                    e.node.moved();
-                }
+            if (dirs != null) {
+                dirs.values().forEach(Node::moved);
             }
         }
-    }
 
-    /** An entry known in a directory: what it is and when the subscriber last learnt about it (wall clock). */
-    static final class Entry {
-        final boolean dir;
-        long seenAt;
-        Node node;
-
-        Entry(boolean dir, long seenAt) {
-            this.dir = dir;
-            this.seenAt = seenAt;
+        interface Visitor {
+            void visit(String name, boolean dir, Node node);
         }
     }
 
-    private record PendingMove(Node dir, String name, Entry entry, Path path, Node root, Disposable timer) {
+    /** An entry taken out of a directory: a pending move's subject. */
+    record Removed(boolean dir, Node node) {
+    }
+
+    private record PendingMove(Node dir, String name, Removed entry, Path path, Node root, Disposable timer) {
     }
 
     /** A dirty subtree: events under {@code scope} are absorbed until it is rescanned against {@code baseline}. */
@@ -121,6 +170,7 @@ final class WatchSession implements RawEventListener {
     private final Downstream downstream;
     final EventBuffer buffer;
     private WatchChannel channel;
+    private DirectoryLister lister = DirectoryLister.JDK;
     private final List<Node> roots = new ArrayList<>();
     private final Map<Object, Node> byKey = new IdentityHashMap<>();
     private final Map<Long, PendingMove> moves = new LinkedHashMap<>();
@@ -146,6 +196,7 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
+        lister = backend.lister();
         channel = backend.open(this);
     }
 
@@ -159,7 +210,8 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             Node node = new Node(null, null, root);
             try {
-                node.key = channel.add(root);
+                // a root may be a symbolic link to a directory: watch its target (links below are never followed)
+                node.key = channel.add(Files.isSymbolicLink(root) ? root.toRealPath() : root);
             } catch (NoSuchFileException e) {
                 throw new WatchRootException(root, WatchRootException.Reason.MISSING, e);
             }
@@ -340,20 +392,19 @@ final class WatchSession implements RawEventListener {
     }
 
     private void created(Node dir, String name, boolean isDir) {
-        Entry old = dir.children.get(name);
-        if (old != null) {
-            if (old.dir == isDir) {
+        int old = dir.state(name);
+        if (old >= 0) {
+            if ((old == Node.DIR) == isDir) {
                 return; // already known: found by the scan that followed the directory's watch
             }
             remove(dir, name, true);
         }
-        Entry entry = new Entry(isDir, wall);
-        dir.children.put(name, entry);
+        dir.put(name, isDir);
         Path path = dir.path().resolve(name);
         Node root = dir.root();
         emit(Kind.CREATED, path, null, isDir, root, false);
-        if (isDir && spec.recursive() && !spec.filter().prunes(rel(root, path))) {
-            watchNew(dir, name, entry, true);
+        if (isDir && spec.recursive() && !prunes(root, path)) {
+            watchNew(dir, name, true);
         }
     }
 
@@ -364,25 +415,23 @@ final class WatchSession implements RawEventListener {
             }
             return;
         }
-        Entry entry = dir.children.get(name);
-        if (entry == null) {
-            entry = new Entry(isDir, wall);
-            dir.children.put(name, entry);
+        int state = dir.state(name);
+        if (state < 0) {
+            dir.put(name, isDir); // only after lost events: the rescan that follows them settles it
         }
-        entry.seenAt = wall;
-        emit(Kind.MODIFIED, dir.path().resolve(name), null, entry.dir, dir.root(), false);
+        emit(Kind.MODIFIED, dir.path().resolve(name), null, state < 0 ? isDir : state == Node.DIR, dir.root(), false);
     }
 
     private void deleted(Node dir, String name) {
-        if (dir.children.containsKey(name)) {
+        if (dir.has(name)) {
             remove(dir, name, true);
         }
     }
 
     private void movedFrom(Node dir, String name, boolean isDir, long cookie) {
-        Entry entry = dir.children.remove(name);
+        Removed entry = dir.remove(name);
         if (entry == null) {
-            entry = new Entry(isDir, wall);
+            entry = new Removed(isDir, null);
         }
         Disposable t = timer.schedule(() -> channel.execute(() -> {
             if (!closed) {
@@ -404,61 +453,61 @@ final class WatchSession implements RawEventListener {
             return;
         }
         m.timer().dispose();
-        if (m.entry().node != null) {
+        if (m.entry().node() != null) {
             List<Change> gone = new ArrayList<>();
-            drop(m.entry().node, gone);
+            drop(m.entry().node(), gone);
             for (Change c : gone) {
                 emit(Kind.DELETED, c.path, null, c.dir, m.root(), false);
             }
         }
-        emit(Kind.DELETED, m.path(), null, m.entry().dir, m.root(), false);
+        emit(Kind.DELETED, m.path(), null, m.entry().dir(), m.root(), false);
     }
 
     private void movedTo(Node dir, String name, boolean isDir, long cookie) {
         PendingMove m = moves.remove(cookie);
         if (m == null) {
             // moved in from outside the tree
-            if (dir.children.containsKey(name)) {
+            if (dir.has(name)) {
                 remove(dir, name, true);
             }
             created(dir, name, isDir);
             return;
         }
         m.timer().dispose();
-        boolean replaced = dir.children.containsKey(name);
+        boolean replaced = dir.has(name);
         if (replaced) {
             remove(dir, name, false);
         }
-        Entry entry = m.entry();
-        entry.seenAt = wall;
-        dir.children.put(name, entry);
+        Removed entry = m.entry();
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        boolean watchIt = entry.dir && spec.recursive() && !spec.filter().prunes(rel(root, path));
-        if (entry.node != null) {
-            entry.node.parent = dir;
-            entry.node.name = name;
-            entry.node.moved();
-            if (!watchIt) {
-                drop(entry.node, new ArrayList<>());
-                entry.node = null;
+        boolean watchIt = entry.dir() && spec.recursive() && !prunes(root, path);
+        Node moved = entry.node();
+        dir.put(name, entry.dir());
+        if (moved != null) {
+            moved.parent = dir;
+            moved.name = name;
+            moved.moved();
+            if (watchIt) {
+                dir.attach(name, moved);
+            } else {
+                drop(moved, new ArrayList<>());
+                moved = null;
             }
         }
-        String prevRel = rel(m.root(), m.path());
-        String newRel = rel(root, path);
         // a side inside a dirty subtree is left to that subtree's rescan
-        boolean wasVisible = spec.filter().accepts(prevRel) && !absorbed(m.path());
-        boolean isVisible = spec.filter().accepts(newRel) && !absorbed(path);
+        boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.path());
+        boolean isVisible = accepts(root, path) && !absorbed(path);
         if (wasVisible && isVisible) {
-            buffer.add(Kind.RENAMED, path, m.path(), entry.dir, root.path(), now, null, replaced);
+            buffer.add(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null, replaced);
             checkBound();
         } else if (isVisible) {
-            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir, root, false);
+            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir(), root, false);
         } else if (wasVisible) {
-            emit(Kind.DELETED, m.path(), null, entry.dir, m.root(), false);
+            emit(Kind.DELETED, m.path(), null, entry.dir(), m.root(), false);
         }
-        if (watchIt && entry.node == null) {
-            watchNew(dir, name, entry, true); // e.g. renamed from an excluded name: its content becomes visible
+        if (watchIt && moved == null) {
+            watchNew(dir, name, true); // e.g. renamed from an excluded name: its content becomes visible
         }
     }
 
@@ -481,15 +530,15 @@ final class WatchSession implements RawEventListener {
 
     /** Removes {@code name} from {@code dir}, unwatching its subtree; reports DELETED for all of it when asked. */
     private void remove(Node dir, String name, boolean report) {
-        Entry e = dir.children.remove(name);
+        Removed e = dir.remove(name);
         if (e == null) {
             return;
         }
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        if (e.node != null) {
+        if (e.node() != null) {
             List<Change> gone = new ArrayList<>();
-            drop(e.node, gone);
+            drop(e.node(), gone);
             if (report) {
                 for (Change c : gone) {
                     emit(Kind.DELETED, c.path, null, c.dir, root, false);
@@ -497,20 +546,20 @@ final class WatchSession implements RawEventListener {
             }
         }
         if (report) {
-            emit(Kind.DELETED, path, null, e.dir, root, false);
+            emit(Kind.DELETED, path, null, e.dir(), root, false);
         }
     }
 
     /** Unwatches {@code node} and everything below; collects the entries below it, deepest first. */
     private void drop(Node node, List<Change> gone) {
-        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
-            Entry e = c.getValue();
-            if (e.node != null) {
-                drop(e.node, gone);
+        Path dir = node.path();
+        node.forEach((name, isDir, child) -> {
+            if (child != null) {
+                drop(child, gone);
             }
-            gone.add(new Change(node.path().resolve(c.getKey()), e.dir));
-        }
-        node.children.clear();
+            gone.add(new Change(dir.resolve(name), isDir));
+        });
+        node.clear();
         if (node.key != null) {
             byKey.remove(node.key);
             channel.remove(node.key);
@@ -519,14 +568,14 @@ final class WatchSession implements RawEventListener {
     }
 
     /** Watches a new directory, then scans it; reports what the scan finds when {@code report}. */
-    private void watchNew(Node parent, String name, Entry entry, boolean report) {
+    private void watchNew(Node parent, String name, boolean report) {
         Node node = new Node(parent, name, null);
         if (!watch(node)) {
             return;
         }
-        entry.node = node;
+        parent.attach(name, node);
         Snapshot found = report ? new Snapshot() : null;
-        reconcile(node, found);
+        reconcile(node, found, false); // compared with nothing: every entry is new, times are not needed
         if (found != null) {
             Node root = node.root();
             for (Snapshot.Change c : Snapshot.diff(new Snapshot(), found)) {
@@ -569,67 +618,93 @@ final class WatchSession implements RawEventListener {
      * (with modification times) into {@code found} when not null. Reports nothing itself.
      */
     private void reconcile(Node node, Snapshot found) {
-        Map<String, BasicFileAttributes> listed = list(node);
+        reconcile(node, found, true);
+    }
+
+    /** As {@link #reconcile(Node, Snapshot)}; {@code timed}: record modification times (a stat per file). */
+    private void reconcile(Node node, Snapshot found, boolean timed) {
+        NameSet listed = list(node);
         if (listed == null) {
             return;
         }
-        Iterator<Map.Entry<String, Entry>> it = node.children.entrySet().iterator();
-        List<String> vanished = new ArrayList<>();
-        while (it.hasNext()) {
-            Map.Entry<String, Entry> c = it.next();
-            BasicFileAttributes a = listed.get(c.getKey());
-            if (a == null || a.isDirectory() != c.getValue().dir) {
-                vanished.add(c.getKey());
-            }
-        }
-        for (String name : vanished) {
-            remove(node, name, false);
-        }
-        Node root = node.root();
-        Path dirPath = node.path();
-        for (Map.Entry<String, BasicFileAttributes> l : listed.entrySet()) {
-            String name = l.getKey();
-            BasicFileAttributes a = l.getValue();
-            Path path = dirPath.resolve(name);
-            if (node.parent == null && name.startsWith(COOKIE_PREFIX)) {
-                continue;
-            }
-            Entry e = node.children.get(name);
-            if (e == null) {
-                e = new Entry(a.isDirectory(), wall);
-                node.children.put(name, e);
-            } else {
-                e.seenAt = wall;
-            }
-            if (found != null) {
-                found.put(path, new Snapshot.Stamp(a.isDirectory(), a.lastModifiedTime().toMillis()));
-            }
-            if (a.isDirectory() && spec.recursive() && !spec.filter().prunes(rel(root, path))) {
-                if (e.node == null) {
-                    Node child = new Node(node, name, path);
-                    if (!watch(child)) {
-                        continue;
-                    }
-                    e.node = child;
+        if (node.parent == null) {
+            List<String> cookieNames = new ArrayList<>();
+            listed.forEach((name, flags) -> {
+                if (name.startsWith(COOKIE_PREFIX)) {
+                    cookieNames.add(name);
                 }
-                reconcile(e.node, found);
+            });
+            for (String name : cookieNames) {
+                listed.remove(name);
+                cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
             }
+        }
+        if (node.names.size() == 0 && node.dirs == null) {
+            node.names = listed; // a new directory: the listing is the model
+        } else {
+            List<String> vanished = new ArrayList<>();
+            node.forEach((name, isDir, child) -> {
+                int flags = listed.get(name);
+                if (flags < 0 || (flags == Node.DIR) != isDir) {
+                    vanished.add(name);
+                }
+            });
+            for (String name : vanished) {
+                remove(node, name, false);
+            }
+            listed.forEach((name, flags) -> {
+                if (!node.has(name)) {
+                    node.names.put(name, flags);
+                }
+            });
+        }
+        node.scannedAt = wall;
+        Path dirPath = node.path();
+        if (found != null) {
+            listed.forEach((name, flags) -> {
+                Path path = dirPath.resolve(name);
+                boolean isDir = flags == Node.DIR;
+                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
+            });
+        }
+        if (!spec.recursive()) {
+            return;
+        }
+        List<String> subdirs = new ArrayList<>();
+        listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
+        Node root = node.root();
+        for (String name : subdirs) {
+            Node child = node.dirs == null ? null : node.dirs.get(name);
+            if (child == null) {
+                Path path = dirPath.resolve(name);
+                if (prunes(root, path)) {
+                    continue;
+                }
+                child = new Node(node, name, path);
+                if (!watch(child)) {
+                    continue;
+                }
+                node.attach(name, child);
+            }
+            reconcile(child, found, timed);
         }
     }
 
-    /** Lists a directory with each entry's attributes (links not followed); null when it vanished. */
-    private Map<String, BasicFileAttributes> list(Node node) {
+    /** A file's modification time; {@link Long#MAX_VALUE} ("changed") when it cannot be read. */
+    private static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Lists a directory (links not followed); null when it vanished. */
+    private NameSet list(Node node) {
         Path dir = node.path();
-        Map<String, BasicFileAttributes> out = new LinkedHashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                try {
-                    out.put(p.getFileName().toString(),
-                            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-                } catch (NoSuchFileException gone) {
-                    // deleted while listing: its event follows
-                }
-            }
+        NameSet out = new NameSet();
+        try {
+            lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
             return out;
         } catch (NoSuchFileException | NotDirectoryException e) {
             return null;
@@ -650,7 +725,7 @@ final class WatchSession implements RawEventListener {
             if (!dirty.isEmpty() && absorbed(path)) {
                 return;
             }
-            if (!spec.filter().accepts(rel(root, path))) {
+            if (!accepts(root, path)) {
                 return;
             }
         }
@@ -665,6 +740,16 @@ final class WatchSession implements RawEventListener {
             }
         }
         return false;
+    }
+
+    /** Whether events for {@code path} (under {@code root}) pass the filter. */
+    private boolean accepts(Node root, Path path) {
+        return spec.filter() == PathFilter.ALL || spec.filter().accepts(rel(root, path));
+    }
+
+    /** Whether the directory {@code path} is excluded from watching. */
+    private boolean prunes(Node root, Path path) {
+        return spec.filter() != PathFilter.ALL && spec.filter().prunes(rel(root, path));
     }
 
     private static String rel(Node root, Path path) {
@@ -748,9 +833,9 @@ final class WatchSession implements RawEventListener {
             }
             for (PendingMove m : moves.values()) {
                 if (m.path().startsWith(scope)) {
-                    base.put(m.path(), new Snapshot.Stamp(m.entry().dir, m.entry().seenAt));
-                    if (m.entry().node != null) {
-                        record(m.entry().node, base);
+                    base.put(m.path(), new Snapshot.Stamp(m.entry().dir(), m.dir().scannedAt));
+                    if (m.entry().node() != null) {
+                        record(m.entry().node(), base);
                     }
                 }
             }
@@ -785,7 +870,9 @@ final class WatchSession implements RawEventListener {
         switch (s.kind) {
             case CREATED:
                 base.remove(s.path);
-                base.removeBelow(s.path);
+                if (s.directory) {
+                    base.removeBelow(s.path);
+                }
                 break;
             case DELETED:
             case MODIFIED:
@@ -793,7 +880,7 @@ final class WatchSession implements RawEventListener {
                 break;
             case RENAMED: {
                 base.remove(s.path);
-                Map<Path, Snapshot.Stamp> below = base.removeBelow(s.path);
+                Map<Path, Snapshot.Stamp> below = s.directory ? base.removeBelow(s.path) : Map.of();
                 base.put(s.previous, new Snapshot.Stamp(s.directory, Long.MIN_VALUE));
                 below.forEach((p, st) -> base.put(s.previous.resolve(s.path.relativize(p)), st));
                 break;
@@ -805,13 +892,13 @@ final class WatchSession implements RawEventListener {
 
     private void record(Node node, Snapshot into) {
         Path dir = node.path();
-        for (Map.Entry<String, Entry> c : node.children.entrySet()) {
-            Entry e = c.getValue();
-            into.put(dir.resolve(c.getKey()), new Snapshot.Stamp(e.dir, e.seenAt));
-            if (e.node != null) {
-                record(e.node, into);
+        long seenAt = node.scannedAt;
+        node.forEach((name, isDir, child) -> {
+            into.put(dir.resolve(name), new Snapshot.Stamp(isDir, seenAt));
+            if (child != null) {
+                record(child, into);
             }
-        }
+        });
     }
 
     private Node rootOf(Path p) {
@@ -830,11 +917,10 @@ final class WatchSession implements RawEventListener {
             if (part.toString().isEmpty()) {
                 continue;
             }
-            Entry e = n.children.get(part.toString());
-            if (e == null || e.node == null) {
+            n = n.dirs == null ? null : n.dirs.get(part.toString());
+            if (n == null) {
                 return null;
             }
-            n = e.node;
         }
         return n;
     }
@@ -882,7 +968,7 @@ final class WatchSession implements RawEventListener {
                     continue;
                 }
                 for (Snapshot.Change c : Snapshot.diff(d.baseline(), found)) {
-                    if (spec.filter().accepts(rel(d.root(), c.path()))) {
+                    if (accepts(d.root(), c.path())) {
                         out.add(new dev.vigil.watch.FileEvent(c.kind(), c.path(), null, c.directory(), rootPath, now,
                                 null));
                     }

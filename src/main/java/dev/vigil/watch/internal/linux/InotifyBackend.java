@@ -2,6 +2,7 @@ package dev.vigil.watch.internal.linux;
 
 import com.sun.jna.LastErrorException;
 import dev.vigil.watch.WatchException;
+import dev.vigil.watch.internal.DirectoryLister;
 import dev.vigil.watch.internal.RawEventListener;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
@@ -29,6 +30,11 @@ public final class InotifyBackend implements WatchBackend {
     InotifyBackend() {
     }
 
+    /** A private instance with its own inotify fd and reader thread; the caller closes it (tests, isolation). */
+    public static InotifyBackend isolated() {
+        return new InotifyBackend();
+    }
+
     /** The JVM-wide instance. */
     public static InotifyBackend shared() {
         return SHARED;
@@ -52,6 +58,16 @@ public final class InotifyBackend implements WatchBackend {
         } catch (LinkageError e) { // JNA itself is missing: the probe class cannot even load
             return Optional.of(new WatchException("JNA is not usable: " + e, null, null, 0, e));
         }
+    }
+
+    /** Lists with {@code getdents64} (entry types without a {@code stat} each) where libc has it. */
+    @Override
+    public DirectoryLister lister() {
+        return Listers.LISTER;
+    }
+
+    private static final class Listers {
+        static final DirectoryLister LISTER = GetdentsLister.create();
     }
 
     @Override
@@ -89,7 +105,7 @@ public final class InotifyBackend implements WatchBackend {
      * @throws UnsupportedOperationException on the {@linkplain #shared() shared} instance
      * @throws WatchException when closing a fd fails
      */
-    void close() throws WatchException {
+    public void close() throws WatchException {
         if (this == SHARED) {
             throw new UnsupportedOperationException("the shared inotify backend lives as long as the JVM");
         }

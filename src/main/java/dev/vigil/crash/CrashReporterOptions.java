@@ -1,0 +1,558 @@
+package dev.vigil.crash;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a {@link CrashReporter} (or a {@link CrashSupervisor}) captures, where it writes, and how much.
+ *
+ * <p>Immutable and thread-safe: every {@code with...} method returns a copy. Value equality (used to make a second
+ * {@link CrashReporter#install(CrashReporterOptions)} with the same options harmless). Arguments are checked
+ * eagerly; paths are resolved against the working directory when the reporter is installed.
+ *
+ * <pre>{@code
+ * CrashReporterOptions options = CrashReporterOptions.defaults()
+ *         .withName("example")
+ *         .withDumpDirectory(Path.of("/var/crash/example"))
+ *         .withAutomaticDumps(EnumSet.of(DumpFile.Format.THREAD_DUMP, DumpFile.Format.FLIGHT_RECORDING))
+ *         .withRetention(20, 512L << 20);
+ * }</pre>
+ */
+public final class CrashReporterOptions {
+
+    /** Default file name prefix: {@value}. */
+    public static final String DEFAULT_NAME = "crash";
+    /** Default dump directory, relative to the working directory: {@value}. */
+    public static final String DEFAULT_DUMP_DIRECTORY = "crash-dumps";
+    /** Default number of files kept in the dump directory: {@value}. */
+    public static final int DEFAULT_MAX_FILES = 50;
+    /** Default number of bytes kept in the dump directory: {@value} (2 GiB). */
+    public static final long DEFAULT_MAX_BYTES = 2L << 30;
+    /** Default number of dumps written per {@link #DEFAULT_DUMP_RATE_PERIOD}: {@value}. */
+    public static final int DEFAULT_DUMP_RATE = 10;
+    /** Default period of the dump rate limit: one minute. */
+    public static final Duration DEFAULT_DUMP_RATE_PERIOD = Duration.ofMinutes(1);
+    /** Default number of events of one kind published per {@link #DEFAULT_EVENT_RATE_PERIOD}: {@value}. */
+    public static final int DEFAULT_EVENT_RATE = 20;
+    /** Default period of the event rate limit: one second. */
+    public static final Duration DEFAULT_EVENT_RATE_PERIOD = Duration.ofSeconds(1);
+    /** Default number of recent events replayed to a new subscriber: {@value}. */
+    public static final int DEFAULT_REPLAY = 64;
+    /** Default number of events buffered for one slow subscriber: {@value}. */
+    public static final int DEFAULT_SUBSCRIBER_BUFFER = 1024;
+    /** Default bound on writing one dump: one minute. */
+    public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofMinutes(1);
+    /** Default period of the deadlock and stall checks: one second. */
+    public static final Duration DEFAULT_WATCHDOG_INTERVAL = Duration.ofSeconds(1);
+    /** Default time after which a busy non-blocking worker or a blocked thread is a stall: ten seconds. */
+    public static final Duration DEFAULT_STALL_THRESHOLD = Duration.ofSeconds(10);
+    /** Default age kept by the flight recorder ring: five minutes. */
+    public static final Duration DEFAULT_RECORDING_MAX_AGE = Duration.ofMinutes(5);
+    /** Default size kept by the flight recorder ring: {@value} bytes (64 MiB). */
+    public static final long DEFAULT_RECORDING_MAX_BYTES = 64L << 20;
+
+    private static final Set<CrashEvent.Kind> IN_PROCESS_KINDS = Collections.unmodifiableSet(EnumSet.of(
+            CrashEvent.Kind.UNCAUGHT_EXCEPTION, CrashEvent.Kind.REACTOR_DROPPED_ERROR,
+            CrashEvent.Kind.REACTOR_SCHEDULER_ERROR, CrashEvent.Kind.OUT_OF_MEMORY, CrashEvent.Kind.DEADLOCK,
+            CrashEvent.Kind.STALL));
+
+    private static final CrashReporterOptions DEFAULTS = new CrashReporterOptions(new Spec());
+
+    private final String name;
+    private final Path dumpDirectory;
+    private final Set<CrashEvent.Kind> sources;
+    private final Set<DumpFile.Format> automaticDumps;
+    private final boolean heapDumps;
+    private final boolean flightRecorder;
+    private final Duration recordingMaxAge;
+    private final long recordingMaxBytes;
+    private final boolean postMortemScan;
+    private final List<Path> crashDirectories;
+    private final List<Path> watchedDirectories;
+    private final int maxFiles;
+    private final long maxBytes;
+    private final int dumpRate;
+    private final Duration dumpRatePeriod;
+    private final int eventRate;
+    private final Duration eventRatePeriod;
+    private final int replay;
+    private final int subscriberBuffer;
+    private final Duration dumpTimeout;
+    private final Duration watchdogInterval;
+    private final Duration stallThreshold;
+    private final int minidumpType;
+
+    /** Mutable twin used only while copying. */
+    private static final class Spec {
+        String name = DEFAULT_NAME;
+        Path dumpDirectory = Path.of(DEFAULT_DUMP_DIRECTORY);
+        Set<CrashEvent.Kind> sources = IN_PROCESS_KINDS;
+        Set<DumpFile.Format> automaticDumps = Collections.unmodifiableSet(
+                EnumSet.of(DumpFile.Format.THREAD_DUMP, DumpFile.Format.FLIGHT_RECORDING));
+        boolean heapDumps;
+        boolean flightRecorder = true;
+        Duration recordingMaxAge = DEFAULT_RECORDING_MAX_AGE;
+        long recordingMaxBytes = DEFAULT_RECORDING_MAX_BYTES;
+        boolean postMortemScan = true;
+        List<Path> crashDirectories = List.of();
+        List<Path> watchedDirectories = List.of();
+        int maxFiles = DEFAULT_MAX_FILES;
+        long maxBytes = DEFAULT_MAX_BYTES;
+        int dumpRate = DEFAULT_DUMP_RATE;
+        Duration dumpRatePeriod = DEFAULT_DUMP_RATE_PERIOD;
+        int eventRate = DEFAULT_EVENT_RATE;
+        Duration eventRatePeriod = DEFAULT_EVENT_RATE_PERIOD;
+        int replay = DEFAULT_REPLAY;
+        int subscriberBuffer = DEFAULT_SUBSCRIBER_BUFFER;
+        Duration dumpTimeout = DEFAULT_DUMP_TIMEOUT;
+        Duration watchdogInterval = DEFAULT_WATCHDOG_INTERVAL;
+        Duration stallThreshold = DEFAULT_STALL_THRESHOLD;
+        int minidumpType = MinidumpFlag.toType(MinidumpFlag.SMALL);
+
+        Spec() {
+        }
+
+        Spec(CrashReporterOptions o) {
+            name = o.name;
+            dumpDirectory = o.dumpDirectory;
+            sources = o.sources;
+            automaticDumps = o.automaticDumps;
+            heapDumps = o.heapDumps;
+            flightRecorder = o.flightRecorder;
+            recordingMaxAge = o.recordingMaxAge;
+            recordingMaxBytes = o.recordingMaxBytes;
+            postMortemScan = o.postMortemScan;
+            crashDirectories = o.crashDirectories;
+            watchedDirectories = o.watchedDirectories;
+            maxFiles = o.maxFiles;
+            maxBytes = o.maxBytes;
+            dumpRate = o.dumpRate;
+            dumpRatePeriod = o.dumpRatePeriod;
+            eventRate = o.eventRate;
+            eventRatePeriod = o.eventRatePeriod;
+            replay = o.replay;
+            subscriberBuffer = o.subscriberBuffer;
+            dumpTimeout = o.dumpTimeout;
+            watchdogInterval = o.watchdogInterval;
+            stallThreshold = o.stallThreshold;
+            minidumpType = o.minidumpType;
+        }
+    }
+
+    private CrashReporterOptions(Spec s) {
+        name = s.name;
+        dumpDirectory = s.dumpDirectory;
+        sources = s.sources;
+        automaticDumps = s.automaticDumps;
+        heapDumps = s.heapDumps;
+        flightRecorder = s.flightRecorder;
+        recordingMaxAge = s.recordingMaxAge;
+        recordingMaxBytes = s.recordingMaxBytes;
+        postMortemScan = s.postMortemScan;
+        crashDirectories = s.crashDirectories;
+        watchedDirectories = s.watchedDirectories;
+        maxFiles = s.maxFiles;
+        maxBytes = s.maxBytes;
+        dumpRate = s.dumpRate;
+        dumpRatePeriod = s.dumpRatePeriod;
+        eventRate = s.eventRate;
+        eventRatePeriod = s.eventRatePeriod;
+        replay = s.replay;
+        subscriberBuffer = s.subscriberBuffer;
+        dumpTimeout = s.dumpTimeout;
+        watchdogInterval = s.watchdogInterval;
+        stallThreshold = s.stallThreshold;
+        minidumpType = s.minidumpType;
+    }
+
+    /** The defaults named by the constants of this class: every in-process source, thread dump and JFR snapshot. */
+    public static CrashReporterOptions defaults() {
+        return DEFAULTS;
+    }
+
+    private Spec spec() {
+        return new Spec(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
+        return d;
+    }
+
+    private static int atLeast(int value, int min, String what) {
+        if (value < min) {
+            throw new IllegalArgumentException(what + " must be at least " + min + ", was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * The file name prefix: files are named {@code <name>_<yyyyMMdd-HHmmss>[-n].<ext>}. Letters, digits,
+     * {@code .}, {@code _} and {@code -} only, 1 to 64 characters. Default {@value #DEFAULT_NAME}.
+     */
+    public CrashReporterOptions withName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.startsWith(".")) {
+            throw new IllegalArgumentException("name must be 1 to 64 letters, digits, '.', '_' or '-' and not start "
+                    + "with '.', was '" + name + "'");
+        }
+        Spec s = spec();
+        s.name = name;
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Where dumps are written and crash artifacts are moved to. Created (owner-only) at install if missing.
+     * Default {@value #DEFAULT_DUMP_DIRECTORY} under the working directory.
+     */
+    public CrashReporterOptions withDumpDirectory(Path directory) {
+        Spec s = spec();
+        s.dumpDirectory = Objects.requireNonNull(directory, "directory");
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Which in-process sources are installed, by the kind of event they publish: {@code UNCAUGHT_EXCEPTION},
+     * {@code REACTOR_DROPPED_ERROR}, {@code REACTOR_SCHEDULER_ERROR}, {@code OUT_OF_MEMORY}, {@code DEADLOCK},
+     * {@code STALL}. Default: all of them. Other kinds are rejected: they are not in-process sources.
+     */
+    public CrashReporterOptions withSources(Set<CrashEvent.Kind> kinds) {
+        Objects.requireNonNull(kinds, "kinds");
+        EnumSet<CrashEvent.Kind> copy = EnumSet.noneOf(CrashEvent.Kind.class);
+        for (CrashEvent.Kind k : kinds) {
+            if (!IN_PROCESS_KINDS.contains(Objects.requireNonNull(k, "kind"))) {
+                throw new IllegalArgumentException(k + " is not an in-process source; use one of " + IN_PROCESS_KINDS);
+            }
+            copy.add(k);
+        }
+        Spec s = spec();
+        s.sources = Collections.unmodifiableSet(copy);
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * The dumps written for every published in-process event without being asked: {@code THREAD_DUMP} and/or
+     * {@code FLIGHT_RECORDING} (others are rejected: heap dumps are written by the JVM on out-of-memory when
+     * {@linkplain #withHeapDumps enabled}, minidumps only on request). For fatal events they are written before the
+     * dying thread continues; for others, asynchronously. Default: both. An empty set makes all dumps lazy.
+     */
+    public CrashReporterOptions withAutomaticDumps(Set<DumpFile.Format> formats) {
+        Objects.requireNonNull(formats, "formats");
+        EnumSet<DumpFile.Format> copy = EnumSet.noneOf(DumpFile.Format.class);
+        for (DumpFile.Format f : formats) {
+            if (f != DumpFile.Format.THREAD_DUMP && f != DumpFile.Format.FLIGHT_RECORDING) {
+                throw new IllegalArgumentException(f + " cannot be an automatic dump; use THREAD_DUMP or FLIGHT_RECORDING");
+            }
+            copy.add(f);
+        }
+        Spec s = spec();
+        s.automaticDumps = Collections.unmodifiableSet(copy);
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Whether heap dumps may be written. Off by default because a heap dump holds every secret of the process. When
+     * on, install also switches on HotSpot's {@code HeapDumpOnOutOfMemoryError} with {@code HeapDumpPath} in the dump
+     * directory (restored at close), and {@code dump(HEAP_DUMP)} is allowed.
+     */
+    public CrashReporterOptions withHeapDumps(boolean enabled) {
+        Spec s = spec();
+        s.heapDumps = enabled;
+        return new CrashReporterOptions(s);
+    }
+
+    /** Whether the continuous flight recording is started at install (default yes); without it there is no JFR dump. */
+    public CrashReporterOptions withFlightRecorder(boolean enabled) {
+        Spec s = spec();
+        s.flightRecorder = enabled;
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Enables the continuous flight recording (JFR {@code default} settings, about 1% overhead) and bounds what it
+     * keeps: the last {@code maxAge} and at most {@code maxBytes} (defaults five minutes and 64 MiB). The recording
+     * keeps its data in the JFR repository (the temporary directory, or {@code -XX:FlightRecorderOptions:repository});
+     * a dump copies the ring into the dump directory.
+     */
+    public CrashReporterOptions withFlightRecorder(Duration maxAge, long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
+        }
+        Spec s = spec();
+        s.flightRecorder = true;
+        s.recordingMaxAge = positive(maxAge, "maxAge");
+        s.recordingMaxBytes = maxBytes;
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Whether install scans the crash directories for files left by dead JVMs (default yes): the working directory,
+     * the directory of this JVM's {@code -XX:ErrorFile}, and {@link #withCrashDirectories(List) any configured}.
+     */
+    public CrashReporterOptions withPostMortemScan(boolean enabled) {
+        Spec s = spec();
+        s.postMortemScan = enabled;
+        return new CrashReporterOptions(s);
+    }
+
+    /** More directories for the post-mortem scan (for example the {@code -XX:ErrorFile} directory of other JVMs). */
+    public CrashReporterOptions withCrashDirectories(List<Path> directories) {
+        Spec s = spec();
+        s.crashDirectories = List.copyOf(Objects.requireNonNull(directories, "directories"));
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Directories watched while the reporter is installed for crash artifacts written by other processes
+     * ({@code hs_err_pid*.log}, {@code *.mdmp}, {@code java_pid*.hprof}, cores). Each file is published once it is
+     * completely written. Built on {@link dev.vigil.watch.FileWatcher}; non-recursive. Default: none.
+     */
+    public CrashReporterOptions withWatchedDirectories(List<Path> directories) {
+        Spec s = spec();
+        s.watchedDirectories = List.copyOf(Objects.requireNonNull(directories, "directories"));
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * Bounds the files named {@code <name>_*} in the dump directory: after each new file, the oldest are deleted
+     * until at most {@code maxFiles} remain and they take at most {@code maxBytes}. The newest file is always kept.
+     * Defaults {@value #DEFAULT_MAX_FILES} files and 2 GiB.
+     */
+    public CrashReporterOptions withRetention(int maxFiles, long maxBytes) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
+        }
+        Spec s = spec();
+        s.maxFiles = atLeast(maxFiles, 1, "maxFiles");
+        s.maxBytes = maxBytes;
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * At most {@code dumps} dumps written per {@code period}, all formats together (default 10 per minute). Beyond
+     * it, {@code dump()} fails with {@link DumpRefusedException}. Files claimed from dead processes do not count.
+     */
+    public CrashReporterOptions withDumpRateLimit(int dumps, Duration period) {
+        Spec s = spec();
+        s.dumpRate = atLeast(dumps, 1, "dumps");
+        s.dumpRatePeriod = positive(period, "period");
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * At most {@code events} events of each kind published per {@code period} (default 20 per second). The others
+     * are counted and, at the end of the period, summarised by one {@link CrashEvent.Kind#SUPPRESSED} event.
+     */
+    public CrashReporterOptions withEventRateLimit(int events, Duration period) {
+        Spec s = spec();
+        s.eventRate = atLeast(events, 1, "events");
+        s.eventRatePeriod = positive(period, "period");
+        return new CrashReporterOptions(s);
+    }
+
+    /** How many recent events {@link CrashReporter#events()} replays to a new subscriber (default {@value #DEFAULT_REPLAY}). */
+    public CrashReporterOptions withReplay(int events) {
+        Spec s = spec();
+        s.replay = atLeast(events, 1, "events");
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * How many events are buffered for one subscriber that does not keep up (default
+     * {@value #DEFAULT_SUBSCRIBER_BUFFER}); beyond it the oldest are dropped and counted in
+     * {@link CrashReporter#droppedCount()}.
+     */
+    public CrashReporterOptions withSubscriberBuffer(int events) {
+        Spec s = spec();
+        s.subscriberBuffer = atLeast(events, 1, "events");
+        return new CrashReporterOptions(s);
+    }
+
+    /** The bound on writing one lazy dump (default one minute); beyond it {@code dump()} fails with a timeout. */
+    public CrashReporterOptions withDumpTimeout(Duration timeout) {
+        Spec s = spec();
+        s.dumpTimeout = positive(timeout, "timeout");
+        return new CrashReporterOptions(s);
+    }
+
+    /** How often the watchdog looks for deadlocks and stalls (default one second). */
+    public CrashReporterOptions withWatchdogInterval(Duration interval) {
+        Spec s = spec();
+        s.watchdogInterval = positive(interval, "interval");
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * How long one task may run on a Reactor non-blocking worker ({@code parallel}, {@code single}), or one thread
+     * stay blocked on one monitor, before it is a {@link CrashEvent.Kind#STALL} (default ten seconds). Detection
+     * happens at the next watchdog tick after the threshold.
+     */
+    public CrashReporterOptions withStallThreshold(Duration threshold) {
+        Spec s = spec();
+        s.stallThreshold = positive(threshold, "threshold");
+        return new CrashReporterOptions(s);
+    }
+
+    /** The Windows minidump content, as flags (default {@link MinidumpFlag#SMALL}). */
+    public CrashReporterOptions withMinidumpFlags(Set<MinidumpFlag> flags) {
+        return withMinidumpType(MinidumpFlag.toType(flags));
+    }
+
+    /** The Windows minidump content, as a raw {@code MINIDUMP_TYPE} value passed to {@code MiniDumpWriteDump} as is. */
+    public CrashReporterOptions withMinidumpType(int type) {
+        if (type < 0) {
+            throw new IllegalArgumentException("MINIDUMP_TYPE must not be negative, was 0x" + Integer.toHexString(type));
+        }
+        Spec s = spec();
+        s.minidumpType = type;
+        return new CrashReporterOptions(s);
+    }
+
+    /** @return the file name prefix */
+    public String name() {
+        return name;
+    }
+
+    /** @return the dump directory as given (resolved at install) */
+    public Path dumpDirectory() {
+        return dumpDirectory;
+    }
+
+    /** @return the in-process sources, by kind */
+    public Set<CrashEvent.Kind> sources() {
+        return sources;
+    }
+
+    /** @return the formats written for every in-process event */
+    public Set<DumpFile.Format> automaticDumps() {
+        return automaticDumps;
+    }
+
+    /** @return whether heap dumps are allowed */
+    public boolean heapDumps() {
+        return heapDumps;
+    }
+
+    /** @return whether the continuous flight recording runs */
+    public boolean flightRecorder() {
+        return flightRecorder;
+    }
+
+    /** @return the age kept by the flight recording */
+    public Duration recordingMaxAge() {
+        return recordingMaxAge;
+    }
+
+    /** @return the size kept by the flight recording */
+    public long recordingMaxBytes() {
+        return recordingMaxBytes;
+    }
+
+    /** @return whether install scans crash directories */
+    public boolean postMortemScan() {
+        return postMortemScan;
+    }
+
+    /** @return the configured crash directories */
+    public List<Path> crashDirectories() {
+        return crashDirectories;
+    }
+
+    /** @return the directories watched live */
+    public List<Path> watchedDirectories() {
+        return watchedDirectories;
+    }
+
+    /** @return the retention bound on the number of files */
+    public int maxFiles() {
+        return maxFiles;
+    }
+
+    /** @return the retention bound on bytes */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** @return dumps allowed per {@link #dumpRatePeriod()} */
+    public int dumpRate() {
+        return dumpRate;
+    }
+
+    /** @return the period of the dump rate limit */
+    public Duration dumpRatePeriod() {
+        return dumpRatePeriod;
+    }
+
+    /** @return events of one kind allowed per {@link #eventRatePeriod()} */
+    public int eventRate() {
+        return eventRate;
+    }
+
+    /** @return the period of the event rate limit */
+    public Duration eventRatePeriod() {
+        return eventRatePeriod;
+    }
+
+    /** @return how many events are replayed */
+    public int replay() {
+        return replay;
+    }
+
+    /** @return the per-subscriber buffer bound */
+    public int subscriberBuffer() {
+        return subscriberBuffer;
+    }
+
+    /** @return the bound on one lazy dump */
+    public Duration dumpTimeout() {
+        return dumpTimeout;
+    }
+
+    /** @return the watchdog period */
+    public Duration watchdogInterval() {
+        return watchdogInterval;
+    }
+
+    /** @return the stall threshold */
+    public Duration stallThreshold() {
+        return stallThreshold;
+    }
+
+    /** @return the raw {@code MINIDUMP_TYPE} */
+    public int minidumpType() {
+        return minidumpType;
+    }
+
+    private List<Object> values() {
+        return List.of(name, dumpDirectory, sources, automaticDumps, heapDumps, flightRecorder, recordingMaxAge,
+                recordingMaxBytes, postMortemScan, crashDirectories, watchedDirectories, maxFiles, maxBytes, dumpRate,
+                dumpRatePeriod, eventRate, eventRatePeriod, replay, subscriberBuffer, dumpTimeout, watchdogInterval,
+                stallThreshold, minidumpType);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CrashReporterOptions && values().equals(((CrashReporterOptions) o).values());
+    }
+
+    @Override
+    public int hashCode() {
+        return values().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "CrashReporterOptions[name=" + name + ", dumpDirectory=" + dumpDirectory + ", sources=" + sources
+                + ", automaticDumps=" + automaticDumps + ", heapDumps=" + heapDumps + ", flightRecorder="
+                + flightRecorder + ", retention=" + maxFiles + " files/" + maxBytes + " bytes, dumpRate=" + dumpRate
+                + "/" + dumpRatePeriod + ", eventRate=" + eventRate + "/" + eventRatePeriod + "]";
+    }
+}
