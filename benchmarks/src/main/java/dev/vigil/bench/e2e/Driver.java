@@ -39,7 +39,7 @@ public final class Driver {
          */
         Path work = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm", "vigil-e2e")
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
-        int rounds = 3;
+        int rounds = 5;
         List<String> peers = List.of("vigil", "jdk", "none");
         List<String> phases = List.of("idle", "latency", "burst");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -117,7 +117,7 @@ public final class Driver {
     static final String HELP = """
             java -jar vigil-benchmarks.jar [options]
               --work DIR            work directory (tree, logs); default /dev/shm/vigil-e2e (tmpfs), else $TMPDIR/vigil-e2e
-              --rounds N            rounds; each runs every peer once, order alternating (default 3)
+              --rounds N            rounds; each runs every peer once, order alternating (default 5)
               --peers a,b           peers to run: vigil,jdk,none (default all three; "none" watches nothing:
                                     the JVM floor, measured for startup and idle only)
               --phases a,b          workloads after startup: idle,latency,burst (default all)
