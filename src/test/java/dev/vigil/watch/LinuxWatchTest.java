@@ -269,6 +269,35 @@ class LinuxWatchTest {
     }
 
     @Test
+    void rootMovedAwayIsDeliveredAsDeletedAndCompletesTheStream() throws IOException {
+        Path root = root();
+        FileWatcher w = FileWatcher.of(root);
+        StepVerifier.create(w.events())
+                .then(() -> {
+                    try {
+                        Files.move(root, tmp.resolve("elsewhere"));
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                })
+                .expectNextMatches(e -> e.kind() == Kind.DELETED && e.path().equals(root) && e.isDirectory())
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSymbolicLinkAsRootIsWatchedThroughAndReportedUnderTheLink() throws IOException {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        FileWatcher w = FileWatcher.of(link);
+        Recorder r = record(w);
+        Files.writeString(real.resolve("f"), "x");
+        List<FileEvent> events = r.sync(w);
+        assertThat(Recorder.merged(link, events)).containsExactly("CREATED f");
+        assertThat(events.get(0).path()).isEqualTo(link.resolve("f"));
+    }
+
+    @Test
     void filtersApplyAndExcludedDirectoriesHoldNoWatch() throws IOException {
         Path root = root();
         Files.createDirectories(root.resolve("node_modules/pkg"));

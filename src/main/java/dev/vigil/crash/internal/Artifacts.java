@@ -147,28 +147,39 @@ public final class Artifacts {
 
     /** Every artifact directly in {@code dir} (missing directories have none), grouped by pid, oldest group first. */
     public List<Group> scan(Path dir) throws IOException {
-        List<Found> all = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                BasicFileAttributes a;
-                try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class);
-                } catch (NoSuchFileException gone) {
-                    continue;
-                }
-                if (!a.isRegularFile()) {
-                    continue;
-                }
-                Found f = recognise(p, a);
-                if (f != null) {
-                    all.add(f);
-                }
+        List<Found> all = new ArrayList<>();
+        for (Listed l : regularFiles(dir, "*")) {
+            Found f = recognise(l.path(), l.attributes());
+            if (f != null) {
+                all.add(f);
             }
         }
         return group(all);
+    }
+
+    /** A regular file found by {@link #regularFiles}. */
+    record Listed(Path path, BasicFileAttributes attributes) {
+    }
+
+    /** The regular files directly in {@code dir} whose names match {@code glob}; files vanishing meanwhile are skipped. */
+    static List<Listed> regularFiles(Path dir, String glob) throws IOException {
+        List<Listed> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, glob)) {
+            for (Path p : ds) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                    if (a.isRegularFile()) {
+                        out.add(new Listed(p, a));
+                    }
+                } catch (NoSuchFileException gone) {
+                    // deleted while listing
+                }
+            }
+        }
+        return out;
     }
 
     /** Groups files by pid (files without a pid stay alone), oldest group first. */

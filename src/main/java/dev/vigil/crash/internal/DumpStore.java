@@ -3,18 +3,15 @@ package dev.vigil.crash.internal;
 import dev.vigil.crash.DumpFile;
 import dev.vigil.crash.DumpRefusedException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -154,44 +151,21 @@ public final class DumpStore {
     }
 
     private void applyRetention(Path keep) throws IOException {
-        List<Path> files = new ArrayList<>();
-        List<FileTime> times = new ArrayList<>();
-        List<Long> sizes = new ArrayList<>();
-        List<Integer> order = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory, name + "_*")) {
-            for (Path p : ds) {
-                BasicFileAttributes a;
-                try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class);
-                } catch (NoSuchFileException gone) {
-                    continue;
-                }
-                if (!a.isRegularFile()) {
-                    continue;
-                }
-                order.add(files.size());
-                files.add(p);
-                times.add(a.lastModifiedTime());
-                sizes.add(a.size());
-            }
-        }
-        order.sort(Comparator.comparing((Integer i) -> times.get(i)).thenComparing(i -> files.get(i).toString()));
-        long total = 0;
-        for (long s : sizes) {
-            total += s;
-        }
+        List<Artifacts.Listed> files = Artifacts.regularFiles(directory, name + "_*");
+        files.sort(Comparator.comparing((Artifacts.Listed l) -> l.attributes().lastModifiedTime())
+                .thenComparing(l -> l.path().toString()));
+        long total = files.stream().mapToLong(l -> l.attributes().size()).sum();
         int count = files.size();
-        for (int i : order) {
+        for (Artifacts.Listed l : files) {
             if (count <= maxFiles && total <= maxBytes) {
                 break;
             }
-            Path p = files.get(i);
-            if (p.equals(keep)) {
+            if (l.path().equals(keep)) {
                 continue;
             }
-            Files.deleteIfExists(p);
+            Files.deleteIfExists(l.path());
             count--;
-            total -= sizes.get(i);
+            total -= l.attributes().size();
         }
     }
 }

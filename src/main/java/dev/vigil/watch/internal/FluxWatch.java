@@ -46,7 +46,8 @@ public final class FluxWatch extends Flux<FileEvent> {
             if (channel.inLoop()) {
                 session.establish();
             } else {
-                CompletableFuture<Void> done = new CompletableFuture<>();
+                // completed by the establishment, or failed by the backend if its loop dies meanwhile
+                CompletableFuture<Void> done = s.established;
                 channel.execute(() -> {
                     try {
                         session.establish();
@@ -85,6 +86,7 @@ public final class FluxWatch extends Flux<FileEvent> {
     static final class WatchSubscription implements Subscription, WatchSession.Downstream {
         private final CoreSubscriber<? super FileEvent> actual;
         private final SyncRegistry syncs;
+        final CompletableFuture<Void> established = new CompletableFuture<>();
         WatchSession session;
         volatile boolean subscribed;
         volatile boolean cancelled;
@@ -123,6 +125,7 @@ public final class FluxWatch extends Flux<FileEvent> {
             if (error == null) {
                 error = e;
             }
+            established.completeExceptionally(e);
             drain();
         }
 

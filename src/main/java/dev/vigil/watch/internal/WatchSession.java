@@ -286,7 +286,7 @@ final class WatchSession implements RawEventListener {
             onPassed = cookies.remove(name);
         }
         if (onPassed != null) {
-            // inotify orders all events of one instance; a pending move-from that precedes the cookie is a move out
+            // the barrier promises everything before it: a move-from still unpaired now is reported as a move out
             for (Long cookie : new ArrayList<>(moves.keySet())) {
                 expire(cookie);
             }
