@@ -436,6 +436,7 @@ public final class Driver {
     private void latency(Run run, ChildProc c) throws Exception {
         byte[] line = "y\n".getBytes(StandardCharsets.US_ASCII);
         c.call("PRINT 1", "OK", 10_000);
+        Map<String, Long> th0 = Proc.threadNanos(c.pid);
         int n = cfg.writes;
         int w = cfg.warmupWrites;
         String[] paths = new String[n];
@@ -474,7 +475,11 @@ public final class Driver {
                 }
             }
         } while (matched < n && System.nanoTime() < deadline);
+        Map<String, Long> th1 = Proc.threadNanos(c.pid);
         c.call("PRINT 0", "OK", 10_000);
+        // CPU of the watcher's own threads per write (warm-up included): the work on the latency path
+        run.m.put("lat.cpuPerWriteUs", Proc.diffNonRuntime(th0, th1) / 1e3 / (n + w));
+        run.notes.put("threads.latency", Proc.threadDiff(th0, th1, 6));
         double[] lat = new double[matched];
         int k = 0;
         for (int i = 0; i < n; i++) {
@@ -489,8 +494,9 @@ public final class Driver {
         run.m.put("lat.p99", percentile(lat, 99));
         run.m.put("lat.max", lat.length == 0 ? Double.NaN : lat[lat.length - 1]);
         c.clearEvents();
-        log(String.format("  latency: %d/%d delivered, p50 %.3f ms, p99 %.3f ms, max %.3f ms", matched, n,
-                run.get("lat.p50"), run.get("lat.p99"), run.get("lat.max")));
+        log(String.format("  latency: %d/%d delivered, p50 %.3f ms, p99 %.3f ms, max %.3f ms; watcher threads"
+                        + " %.0f us CPU per write", matched, n, run.get("lat.p50"), run.get("lat.p99"), run.get("lat.max"),
+                run.get("lat.cpuPerWriteUs")));
     }
 
     /** Nearest-rank percentile of a sorted array. */

@@ -32,6 +32,7 @@ final class Report {
         r.add(new Row("lat.p50", "Latency p50 (ms)", 3, Agg.MEDIAN, Target.NONE));
         r.add(new Row("lat.p99", "Latency p99 (ms)", 3, Agg.MEDIAN, Target.HALF));
         r.add(new Row("lat.max", "Latency max (ms)", 3, Agg.MEDIAN, Target.NONE));
+        r.add(new Row("lat.cpuPerWriteUs", "Latency: watcher threads' CPU per write (µs)", 0, Agg.MEDIAN, Target.NONE));
         r.add(new Row("burst.files", "Burst: distinct files seen as created (of " + c.expectedBurstFiles() + ", worst round)", 0,
                 Agg.MIN, Target.ALL));
         r.add(new Row("burst.dirs", "Burst: distinct dirs seen as created (of " + (c.burstDirs + 1) + ", worst round)", 0,
