@@ -58,10 +58,15 @@ public final class Driver {
 
         static Config parse(String[] args) {
             Config c = new Config();
+            boolean workGiven = false;
+            boolean quick = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "--work" -> c.work = Path.of(args[++i]);
+                    case "--work" -> {
+                        c.work = Path.of(args[++i]);
+                        workGiven = true;
+                    }
                     case "--rounds" -> c.rounds = Integer.parseInt(args[++i]);
                     case "--peers" -> c.peers = List.of(args[++i].split(","));
                     case "--phases" -> c.phases = List.of(args[++i].split(","));
@@ -85,6 +90,7 @@ public final class Driver {
                     }
                     case "--out" -> c.out = Path.of(args[++i]);
                     case "--quick" -> {
+                        quick = true;
                         c.rounds = 1;
                         c.treeTop = 10;
                         c.treeSub = 10;
@@ -101,6 +107,9 @@ public final class Driver {
                     }
                     default -> throw new IllegalArgumentException("unknown option " + a + "\n" + HELP);
                 }
+            }
+            if (quick && !workGiven) {
+                c.work = c.work.resolveSibling(c.work.getFileName() + "-quick"); // keep the big tree
             }
             return c;
         }
@@ -130,7 +139,7 @@ public final class Driver {
               --interval-ms MS      spacing of latency writes (default 20)
               --burst DxF           burst: D new dirs x F files each (default 100x500)
               --out FILE            also write the Markdown report there
-              --quick               tiny sizes, one round (smoke test)
+              --quick               tiny sizes, one round, own work directory (smoke test)
             """;
 
     // ---------------------------------------------------------------- results
