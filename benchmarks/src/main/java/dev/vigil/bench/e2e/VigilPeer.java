@@ -1,0 +1,73 @@
+package dev.vigil.bench.e2e;
+
+import dev.vigil.watch.FileEvent;
+import dev.vigil.watch.FileWatcher;
+import java.nio.file.Path;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+
+/** Vigil: one recursive {@link FileWatcher} on the root, subscribed with unbounded demand. */
+final class VigilPeer implements Peer {
+    private Sub sub;
+
+    static Peer create() {
+        return new VigilPeer();
+    }
+
+    @Override
+    public void start(Path root, Recorder recorder) throws Exception {
+        FileWatcher watcher = FileWatcher.builder().root(root).build();
+        sub = new Sub(recorder);
+        // Readiness: subscribing installs every watch and scans the tree before subscribe() returns.
+        watcher.events().subscribe(sub);
+        if (sub.early != null) {
+            throw new Exception("Vigil failed to start: " + sub.early, sub.early);
+        }
+        sub.started = true;
+    }
+
+    @Override
+    public void close() {
+        if (sub != null) {
+            sub.dispose();
+        }
+    }
+
+    private static final class Sub extends BaseSubscriber<FileEvent> {
+        private final Recorder rec;
+        volatile boolean started;
+        volatile Throwable early;
+
+        Sub(Recorder rec) {
+            this.rec = rec;
+        }
+
+        @Override
+        protected void hookOnSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        protected void hookOnNext(FileEvent e) {
+            long now = System.nanoTime();
+            int kind;
+            switch (e.kind()) {
+                case CREATED: kind = Recorder.CREATED; break;
+                case MODIFIED: kind = Recorder.MODIFIED; break;
+                case DELETED: kind = Recorder.DELETED; break;
+                case RENAMED: kind = Recorder.RENAMED; break;
+                default: kind = Recorder.OVERFLOW; break;
+            }
+            rec.event(kind, e.path(), e.isDirectory(), now);
+        }
+
+        @Override
+        protected void hookOnError(Throwable t) {
+            if (started) {
+                rec.error(t);
+            } else {
+                early = t;
+            }
+        }
+    }
+}
