@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The per-session buffer of undelivered events: insertion-ordered, merged per path when coalescing, bounded by the
@@ -190,11 +189,6 @@ final class EventBuffer {
         return ready.isEmpty() && slots.isEmpty();
     }
 
-    /** Whether no event is pending (barriers may be). */
-    synchronized boolean noEvents() {
-        return ready.isEmpty() && slots.size() == barriers;
-    }
-
     /** Drops everything, returning the barriers' callbacks so that waiting syncs are released. */
     synchronized List<Runnable> clear() {
         List<Runnable> released = new ArrayList<>();
@@ -207,10 +201,5 @@ final class EventBuffer {
         ready.clear();
         barriers = 0;
         return released;
-    }
-
-    /** Test and diagnostics view: pending event slots by key. */
-    synchronized Map<Object, Slot> view() {
-        return new LinkedHashMap<>(slots);
     }
 }
