@@ -41,6 +41,7 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
         try {
+            session.checkRoots();
             session.open(backend.get());
             WatchChannel channel = session.channel();
             if (channel.inLoop()) {

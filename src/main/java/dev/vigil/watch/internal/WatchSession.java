@@ -191,11 +191,15 @@ final class WatchSession implements RawEventListener {
 
     // ------------------------------------------------------------------------------------------------ lifecycle
 
-    /** Validates the roots and opens the channel; the caller then runs {@link #establish} on the loop. */
-    void open(WatchBackend backend) throws IOException {
+    /** Validates the roots (before the backend is even chosen: the user's input is the likelier problem). */
+    void checkRoots() throws WatchRootException {
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
+    }
+
+    /** Opens the channel; the caller then runs {@link #establish} on the loop. */
+    void open(WatchBackend backend) throws IOException {
         lister = backend.lister();
         channel = backend.open(this);
     }
