@@ -1,0 +1,124 @@
+package dev.vigil.watch.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.watch.FileEvent;
+import dev.vigil.watch.FileEvent.Kind;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The merge rules documented on {@code FileWatcher.Builder.coalesce}, one by one, and the raw mode. */
+class EventBufferTest {
+
+    private static final Path ROOT = Path.of("/w");
+    private static final Path A = ROOT.resolve("a");
+    private static final Path B = ROOT.resolve("b");
+
+    private static void add(EventBuffer b, Kind kind, Path path, boolean dir) {
+        b.add(kind, path, null, dir, ROOT, Instant.EPOCH, null, false);
+    }
+
+    private static List<String> drain(EventBuffer b) {
+        List<String> out = new ArrayList<>();
+        List<Runnable> passed = new ArrayList<>();
+        for (FileEvent e; (e = b.poll(passed, false)) != null;) {
+            out.add(e.kind() + " " + ROOT.relativize(e.path()) + e.previous().map(p -> " <- " + ROOT.relativize(p)).orElse(""));
+        }
+        passed.forEach(Runnable::run);
+        return out;
+    }
+
+    @Test
+    void createdThenModifiedIsCreated() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.CREATED, A, false);
+        add(b, Kind.MODIFIED, A, false);
+        add(b, Kind.MODIFIED, A, false);
+        assertThat(drain(b)).containsExactly("CREATED a");
+    }
+
+    @Test
+    void createdThenDeletedIsNothing() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.CREATED, A, false);
+        add(b, Kind.MODIFIED, A, false);
+        add(b, Kind.DELETED, A, false);
+        assertThat(drain(b)).isEmpty();
+    }
+
+    @Test
+    void repeatedModificationsAreOneAndKeepTheFirstPosition() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.MODIFIED, A, false);
+        add(b, Kind.MODIFIED, B, false);
+        add(b, Kind.MODIFIED, A, false);
+        assertThat(drain(b)).containsExactly("MODIFIED a", "MODIFIED b");
+    }
+
+    @Test
+    void modifiedThenDeletedIsDeleted() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.MODIFIED, A, false);
+        add(b, Kind.DELETED, A, false);
+        assertThat(drain(b)).containsExactly("DELETED a");
+    }
+
+    @Test
+    void deletedThenCreatedIsModifiedOnlyForTheSameKindOfEntry() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.DELETED, A, false);
+        add(b, Kind.CREATED, A, false);
+        add(b, Kind.DELETED, B, false);
+        add(b, Kind.CREATED, B, true); // a file replaced by a directory: both facts matter
+        assertThat(drain(b)).containsExactly("MODIFIED a", "DELETED b", "CREATED b");
+    }
+
+    @Test
+    void createdThenRenamedIsCreatedUnderTheNewNameOrModifiedWhenItReplacedAnEntry() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.CREATED, A, false);
+        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, false);
+        assertThat(drain(b)).containsExactly("CREATED b");
+
+        add(b, Kind.CREATED, A, false); // an atomic save: temp file written, then renamed over the target
+        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, true);
+        assertThat(drain(b)).containsExactly("MODIFIED b");
+
+        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, false);
+        assertThat(drain(b)).containsExactly("RENAMED b <- a");
+    }
+
+    @Test
+    void rawModeKeepsEverything() {
+        EventBuffer b = new EventBuffer(false);
+        add(b, Kind.CREATED, A, false);
+        add(b, Kind.MODIFIED, A, false);
+        add(b, Kind.DELETED, A, false);
+        assertThat(drain(b)).containsExactly("CREATED a", "MODIFIED a", "DELETED a");
+    }
+
+    @Test
+    void aBarrierPassesOnlyOnceEverythingBeforeItWasTaken() {
+        EventBuffer b = new EventBuffer(true);
+        add(b, Kind.CREATED, A, false);
+        List<String> order = new ArrayList<>();
+        b.addBarrier(() -> order.add("barrier"));
+        add(b, Kind.CREATED, B, false);
+        List<Runnable> passed = new ArrayList<>();
+        b.passBarriers(passed);
+        assertThat(passed).isEmpty(); // "a" is still ahead of it
+        order.add(b.poll(passed, false).path().getFileName().toString());
+        b.passBarriers(passed); // what the drain does after each round
+        passed.forEach(Runnable::run);
+        assertThat(order).containsExactly("a", "barrier");
+        // held while a rescan is pending, even with nothing ahead
+        b.addBarrier(() -> order.add("held"));
+        assertThat(b.poll(new ArrayList<>(), true).path()).isEqualTo(B);
+        List<Runnable> none = new ArrayList<>();
+        assertThat(b.poll(none, true)).isNull();
+        assertThat(none).isEmpty();
+    }
+}
