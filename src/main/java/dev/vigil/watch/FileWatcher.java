@@ -128,7 +128,8 @@ public final class FileWatcher {
      * every session of this watcher that was established when it was called (sessions whose subscriber has
      * requested enough). Implemented with a short-lived cookie file {@code .vigil-sync-*} created in each root;
      * its events are never delivered. Completes at once when no session is active. Cold: the cookie is written
-     * on subscription. Bound it with {@code timeout(..)} if a subscriber may be stalled.
+     * on subscription. Bound it with {@code timeout(..)} if a subscriber may be stalled. Never block on it inside
+     * {@code onNext} of one of this watcher's sessions: the reader thread would wait for itself.
      */
     public Mono<Void> sync() {
         return syncs.sync(spec.roots());
