@@ -47,6 +47,74 @@ class LinuxLifecycleTest {
     }
 
     @Test
+    void concurrentSubscribeCancelWhileFilesChurnLosesNothingAndLeaksNothing() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Files.createDirectories(root.resolve("d" + i));
+        }
+        int watches = InotifyProbe.watchedInodes().size();
+        FileWatcher w = FileWatcher.of(root);
+        java.util.Queue<Throwable> dropped = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
+        java.util.Queue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int n = 0; !stop.get(); n++) {
+                Path f = root.resolve("d" + (n % 5)).resolve("f" + (n % 50));
+                try {
+                    if (Files.exists(f)) {
+                        Files.delete(f);
+                    } else {
+                        Files.writeString(f, "x");
+                    }
+                } catch (IOException e) {
+                    errors.add(e);
+                }
+            }
+        }, "churn");
+        // one long-lived session, established before any file exists, sees the churn throughout
+        Recorder steady = Recorder.watch(w);
+        try {
+            writer.start();
+            List<Thread> subscribers = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread s = new Thread(() -> {
+                    for (int i = 0; i < 150; i++) {
+                        Disposable d = w.events().subscribe(e -> { }, errors::add);
+                        d.dispose();
+                    }
+                }, "subscriber-" + t);
+                subscribers.add(s);
+                s.start();
+            }
+            for (Thread s : subscribers) {
+                s.join(60_000);
+                assertThat(s.isAlive()).isFalse();
+            }
+            stop.set(true);
+            writer.join(10_000);
+            java.util.Map<Path, Boolean> view = new java.util.HashMap<>();
+            for (int i = 0; i < 5; i++) {
+                view.put(root.resolve("d" + i), true);
+            }
+            Recorder.apply(view, steady.sync(w));
+            java.util.Map<Path, Boolean> disk = new java.util.HashMap<>();
+            try (var walk = Files.walk(root)) {
+                walk.filter(p -> !p.equals(root)).forEach(p -> disk.put(p, Files.isDirectory(p)));
+            }
+            assertThat(view).isEqualTo(disk);
+            steady.dispose();
+            assertThat(errors).isEmpty();
+            assertThat(dropped).isEmpty();
+            org.awaitility.Awaitility.await().pollInSameThread().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(InotifyProbe.watchedInodes()).hasSizeLessThanOrEqualTo(watches));
+        } finally {
+            stop.set(true);
+            steady.dispose();
+            reactor.core.publisher.Hooks.resetOnErrorDropped();
+        }
+    }
+
+    @Test
     void syncWithoutSessionsCompletesAtOnce() {
         FileWatcher.of(root).sync().block(Duration.ofSeconds(1));
         try (var s = Files.list(root)) {
