@@ -20,11 +20,15 @@ final class NameSet {
     private static final int HEADER = 3;
     private static final int TOMBSTONE = -1;
 
-    private byte[] arena = new byte[32];
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final int[] NO_SLOTS = new int[0];
+
+    /** Allocated on the first put: a new directory's set is often replaced by its listing before it holds anything. */
+    private byte[] arena = NO_BYTES;
     private int used;
     private int garbage;
-    /** Record offset + 1; 0 = empty slot, {@link #TOMBSTONE} = removed. Length is a power of two. */
-    private int[] index = new int[8];
+    /** Record offset + 1; 0 = empty slot, {@link #TOMBSTONE} = removed. Length is 0 or a power of two. */
+    private int[] index = NO_SLOTS;
     private int size;
     private int tombstones;
 
@@ -58,11 +62,13 @@ final class NameSet {
             arena[index[slot] - 1] = (byte) flags;
             return;
         }
-        if ((size + tombstones + 1) * 4 > index.length * 3) {
+        if (index.length == 0) {
+            index = new int[8];
+        } else if ((size + tombstones + 1) * 4 > index.length * 3) {
             rehash(size + 1 > index.length / 2 ? index.length * 2 : index.length);
         }
         if (used + HEADER + len > arena.length) {
-            arena = Arrays.copyOf(arena, Math.max(arena.length * 2, used + HEADER + len));
+            arena = Arrays.copyOf(arena, Math.max(Math.max(32, arena.length * 2), used + HEADER + len));
         }
         int rec = used;
         arena[rec] = (byte) flags;
@@ -103,8 +109,8 @@ final class NameSet {
     }
 
     void clear() {
-        arena = new byte[32];
-        index = new int[8];
+        arena = NO_BYTES;
+        index = NO_SLOTS;
         used = 0;
         garbage = 0;
         size = 0;
@@ -133,6 +139,9 @@ final class NameSet {
     }
 
     private int find(byte[] b, int off, int len, int h) {
+        if (index.length == 0) {
+            return -1;
+        }
         int mask = index.length - 1;
         for (int i = h & mask;; i = (i + 1) & mask) {
             int slot = index[i];
