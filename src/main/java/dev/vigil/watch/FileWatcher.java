@@ -156,9 +156,16 @@ public final class FileWatcher {
         private Builder() {
         }
 
-        /** Adds a directory to watch; made absolute against the working directory. At least one is required. */
+        /**
+         * Adds a directory to watch; made absolute against the working directory. At least one is required; adding
+         * the same root twice has no effect. Roots are watched independently: when one lies inside another, a change
+         * inside both is delivered once per root, each event naming its {@link FileEvent#root()}.
+         */
         public Builder root(Path root) {
-            roots.add(Objects.requireNonNull(root, "root").toAbsolutePath().normalize());
+            Path r = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+            if (!roots.contains(r)) {
+                roots.add(r);
+            }
             return this;
         }
 
