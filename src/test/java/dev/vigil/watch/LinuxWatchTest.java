@@ -298,6 +298,22 @@ class LinuxWatchTest {
     }
 
     @Test
+    void nestedRootsReportOncePerRootAndNeverShowEachOthersSyncCookies() throws IOException {
+        Path root = root();
+        Path inner = Files.createDirectories(root.resolve("inner"));
+        FileWatcher w = FileWatcher.builder().root(root).root(inner).root(root).build();
+        assertThat(w.roots()).containsExactly(root, inner);
+        Recorder r = record(w);
+        Files.writeString(inner.resolve("f"), "x");
+        List<FileEvent> events = r.sync(w);
+        assertThat(events).filteredOn(e -> e.kind() == Kind.CREATED)
+                .extracting(e -> e.root().relativize(e.path()).toString() + " in " + root.relativize(e.root()))
+                .containsExactlyInAnyOrder("inner/f in ", "f in inner");
+        assertThat(events).noneMatch(e -> e.path().getFileName().toString().startsWith(".vigil-sync-"));
+        assertThat(r.sync(w)).isEmpty(); // the cookies of the last sync left no trace either
+    }
+
+    @Test
     void filtersApplyAndExcludedDirectoriesHoldNoWatch() throws IOException {
         Path root = root();
         Files.createDirectories(root.resolve("node_modules/pkg"));

@@ -246,6 +246,32 @@ class PipelineTest {
     }
 
     @Test
+    void nestedRootsKeepTheirOwnEventsThroughACollapse() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        List<Ev> evs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            evs.add(new Ev(sub, CREATED, "f" + i, false, 0));
+        }
+        Set<String> seen = new HashSet<>();
+        StepVerifier.create(FileWatcher.builder().root(dir).root(sub).backend(fake).maxPendingPaths(10).build().events(), 0)
+                .then(() -> evs.forEach(e -> mkfile(sub.resolve(e.name()))))
+                .then(() -> fake.batch(evs))
+                .then(this::awaitLoop)
+                .thenRequest(1000)
+                .thenConsumeWhile(e -> {
+                    if (e.kind() == Kind.CREATED) {
+                        seen.add(e.root().relativize(e.path()) + "@" + dir.relativize(e.root()));
+                    }
+                    return seen.size() < 60;
+                })
+                .thenCancel()
+                .verify(T);
+        for (int i = 0; i < 30; i++) {
+            assertThat(seen).contains("sub/f" + i + "@", "f" + i + "@sub");
+        }
+    }
+
+    @Test
     void excludedDirectoriesAreNeverWatched() throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("build/classes"));
         Files.createDirectories(dir.resolve("src/main"));

@@ -47,12 +47,22 @@ final class EventBuffer {
     }
 
     private final boolean coalesce;
+    /** With several roots, one root may lie inside another: merge per (root, path), each root gets its events. */
+    private final boolean severalRoots;
     private final LinkedHashMap<Object, Slot> slots = new LinkedHashMap<>();
     private final ArrayDeque<FileEvent> ready = new ArrayDeque<>();
     private int barriers;
 
-    EventBuffer(boolean coalesce) {
+    EventBuffer(boolean coalesce, boolean severalRoots) {
         this.coalesce = coalesce;
+        this.severalRoots = severalRoots;
+    }
+
+    private record RootedPath(Path root, Path path) {
+    }
+
+    private Object key(Path root, Path path) {
+        return severalRoots ? new RootedPath(root, path) : path;
     }
 
     /** Adds an event, merging it with a pending one for the same path when coalescing. */
@@ -64,10 +74,10 @@ final class EventBuffer {
         }
         switch (kind) {
             case RENAMED: {
-                Slot created = slots.get(previous);
+                Slot created = slots.get(key(root, previous));
                 if (created != null && created.kind == Kind.CREATED) {
                     // created then renamed before delivery: the subscriber only needs the final name
-                    slots.remove(previous);
+                    slots.remove(key(root, previous));
                     add(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, time, null, false);
                     return;
                 }
@@ -80,15 +90,16 @@ final class EventBuffer {
             default:
                 break;
         }
-        Slot old = slots.get(path);
+        Object key = key(root, path);
+        Slot old = slots.get(key);
         if (old == null) {
-            slots.put(path, new Slot(kind, path, null, dir, root, time, null, null));
+            slots.put(key, new Slot(kind, path, null, dir, root, time, null, null));
             return;
         }
         switch (old.kind) {
             case CREATED:
                 if (kind == Kind.DELETED) {
-                    slots.remove(path); // created and deleted before delivery: nothing happened
+                    slots.remove(key); // created and deleted before delivery: nothing happened
                 }
                 return; // CREATED + MODIFIED (or a duplicate CREATED) stays CREATED
             case MODIFIED:

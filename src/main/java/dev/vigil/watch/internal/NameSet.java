@@ -2,7 +2,9 @@ package dev.vigil.watch.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The names of a directory's entries with a few flag bits each, stored as UTF-8 in one byte array with an
@@ -132,6 +134,25 @@ final class NameSet {
                 }
             }
         }
+    }
+
+    /** Removes every entry whose name starts with {@code prefix} (UTF-8) and returns those names. */
+    List<String> removeStartingWith(byte[] prefix) {
+        List<String> removed = new ArrayList<>(0);
+        for (int slot : index) {
+            if (slot > 0) {
+                int rec = slot - 1;
+                int len = length(rec);
+                if (len >= prefix.length
+                        && Arrays.equals(arena, rec + HEADER, rec + HEADER + prefix.length, prefix, 0, prefix.length)) {
+                    removed.add(new String(arena, rec + HEADER, len, UTF_8));
+                }
+            }
+        }
+        for (String name : removed) {
+            remove(name);
+        }
+        return removed;
     }
 
     private int length(int rec) {

@@ -39,6 +39,7 @@ final class WatchSession implements RawEventListener {
 
     /** Prefix of the cookie files written by sync barriers; their events are never delivered. */
     static final String COOKIE_PREFIX = ".vigil-sync-";
+    private static final byte[] COOKIE_PREFIX_UTF8 = COOKIE_PREFIX.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     /** Above this many dirty scopes, scopes are widened to their parents. */
     private static final int MAX_DIRTY_SCOPES = 16;
@@ -186,7 +187,7 @@ final class WatchSession implements RawEventListener {
         this.spec = spec;
         this.timer = timer;
         this.downstream = downstream;
-        this.buffer = new EventBuffer(spec.coalesce());
+        this.buffer = new EventBuffer(spec.coalesce(), spec.roots().size() > 1);
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle
@@ -330,11 +331,7 @@ final class WatchSession implements RawEventListener {
         for (Long cookie : new ArrayList<>(moves.keySet())) {
             expire(cookie);
         }
-        List<Path> scopes = new ArrayList<>();
-        for (Node r : roots) {
-            scopes.add(r.path());
-        }
-        lost(scopes, "the operating system's event queue overflowed");
+        lost("the operating system's event queue overflowed");
         downstream.drain();
     }
 
@@ -354,8 +351,9 @@ final class WatchSession implements RawEventListener {
             return; // a watch we already dropped
         }
         String name = e.name();
-        if (dir.parent == null && name.startsWith(COOKIE_PREFIX)) {
-            if (e.kind() == RawEvent.RawKind.CREATED) {
+        if (name.startsWith(COOKIE_PREFIX)) {
+            // never delivered; also inside the tree, where a nested root of the same watcher writes its cookies
+            if (dir.parent == null && e.kind() == RawEvent.RawKind.CREATED) {
                 cookieSeen(name);
             }
             return;
@@ -500,8 +498,8 @@ final class WatchSession implements RawEventListener {
             }
         }
         // a side inside a dirty subtree is left to that subtree's rescan
-        boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.path());
-        boolean isVisible = accepts(root, path) && !absorbed(path);
+        boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.root().path(), m.path());
+        boolean isVisible = accepts(root, path) && !absorbed(root.path(), path);
         if (wasVisible && isVisible) {
             buffer.add(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null, replaced);
             checkBound();
@@ -631,16 +629,9 @@ final class WatchSession implements RawEventListener {
         if (listed == null) {
             return;
         }
-        if (node.parent == null) {
-            List<String> cookieNames = new ArrayList<>();
-            listed.forEach((name, flags) -> {
-                if (name.startsWith(COOKIE_PREFIX)) {
-                    cookieNames.add(name);
-                }
-            });
-            for (String name : cookieNames) {
-                listed.remove(name);
-                cookieSeen(name); // its event may have been lost in the overflow that caused this rescan
+        for (String cookie : listed.removeStartingWith(COOKIE_PREFIX_UTF8)) {
+            if (node.parent == null) {
+                cookieSeen(cookie); // its event may have been lost in the overflow that caused this rescan
             }
         }
         if (node.names.size() == 0 && node.dirs == null) {
@@ -726,7 +717,7 @@ final class WatchSession implements RawEventListener {
 
     private void emit(Kind kind, Path path, Path previous, boolean dir, Node root, boolean always) {
         if (!always) {
-            if (!dirty.isEmpty() && absorbed(path)) {
+            if (!dirty.isEmpty() && absorbed(root.path(), path)) {
                 return;
             }
             if (!accepts(root, path)) {
@@ -737,9 +728,10 @@ final class WatchSession implements RawEventListener {
         checkBound();
     }
 
-    private boolean absorbed(Path path) {
+    /** Whether events of {@code root} at {@code path} are left to a pending rescan of a dirty subtree of that root. */
+    private boolean absorbed(Path root, Path path) {
         for (Dirty d : dirty) {
-            if (path.startsWith(d.scope())) {
+            if (path.startsWith(d.scope()) && d.root().path().equals(root)) {
                 return true;
             }
         }
@@ -761,27 +753,38 @@ final class WatchSession implements RawEventListener {
         return File.separatorChar == '/' ? r : r.replace(File.separatorChar, '/');
     }
 
+    /** A subtree of one root: {@code path} is the root's path or lies below it. */
+    private record Scope(Node root, Path path) {
+        boolean contains(Scope other) {
+            return root == other.root && other.path.startsWith(path);
+        }
+    }
+
     /** When the buffer holds more paths than allowed, collapse it into dirty subtrees. */
     private void checkBound() {
         if (buffer.pathSlots() <= spec.maxPendingPaths()) {
             return;
         }
         List<EventBuffer.Slot> taken = buffer.takeEvents();
-        List<Path> scopes = new ArrayList<>();
+        List<Scope> scopes = new ArrayList<>();
         for (EventBuffer.Slot s : taken) {
+            Node root = rootNamed(s.root);
+            if (root == null) {
+                continue; // a root that is gone: its events are delivered as they are
+            }
             Path p = s.kind == Kind.OVERFLOW ? s.path : s.path.getParent();
-            if (s.root != null && (p == null || !p.startsWith(s.root))) {
+            if (p == null || !p.startsWith(s.root)) {
                 p = s.root;
             }
-            if (!scopes.contains(p)) {
-                scopes.add(p);
+            Scope scope = new Scope(root, p);
+            if (!scopes.contains(scope)) {
+                scopes.add(scope);
             }
         }
         while (scopes.size() > MAX_DIRTY_SCOPES) {
-            List<Path> wider = new ArrayList<>();
-            for (Path p : scopes) {
-                Node root = rootOf(p);
-                Path w = root != null && p.equals(root.path()) ? p : p.getParent();
+            List<Scope> wider = new ArrayList<>();
+            for (Scope sc : scopes) {
+                Scope w = sc.path().equals(sc.root().path()) ? sc : new Scope(sc.root(), sc.path().getParent());
                 if (!wider.contains(w)) {
                     wider.add(w);
                 }
@@ -795,7 +798,21 @@ final class WatchSession implements RawEventListener {
                 + " paths were waiting for a slow subscriber; their events were merged into a rescan", null, null));
     }
 
-    private void lost(List<Path> scopes, String why) {
+    private Node rootNamed(Path rootPath) {
+        for (Node r : roots) {
+            if (r.path().equals(rootPath)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Events were lost for every root: each becomes a dirty scope. */
+    private void lost(String why) {
+        List<Scope> scopes = new ArrayList<>();
+        for (Node r : roots) {
+            scopes.add(new Scope(r, r.path()));
+        }
         markDirty(scopes, buffer.takeEvents(), new WatchOverflowException(why, null, null));
     }
 
@@ -803,28 +820,29 @@ final class WatchSession implements RawEventListener {
      * Marks {@code scopes} dirty: the baseline of each is the model as the subscriber knows it (the model with the
      * undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
      */
-    private void markDirty(List<Path> requested, List<EventBuffer.Slot> taken, WatchOverflowException why) {
+    private void markDirty(List<Scope> requested, List<EventBuffer.Slot> taken, WatchOverflowException why) {
         if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
             downstream.fail(new WatchOverflowException(why.getMessage() + " (overflow strategy ERROR)",
-                    requested.isEmpty() ? null : requested.get(0), null));
+                    requested.isEmpty() ? null : requested.get(0).path(), null));
             return;
         }
-        // normalise: drop scopes nested in others, including existing dirty ones
-        List<Path> scopes = new ArrayList<>();
-        for (Path p : requested) {
+        // normalise: drop scopes nested in others
+        List<Scope> scopes = new ArrayList<>();
+        for (Scope sc : requested) {
             boolean nested = false;
-            for (Path q : requested) {
-                if (q != p && !q.equals(p) && p.startsWith(q)) {
+            for (Scope other : requested) {
+                if (!other.equals(sc) && other.contains(sc)) {
                     nested = true;
                 }
             }
-            if (!nested && !scopes.contains(p)) {
-                scopes.add(p);
+            if (!nested && !scopes.contains(sc)) {
+                scopes.add(sc);
             }
         }
-        for (Path scope : scopes) {
-            Node root = rootOf(scope);
-            if (root == null || absorbed(scope)) {
+        for (Scope sc : scopes) {
+            Node root = sc.root();
+            Path scope = sc.path();
+            if (absorbed(root.path(), scope)) {
                 continue;
             }
             Snapshot base = new Snapshot();
@@ -836,7 +854,7 @@ final class WatchSession implements RawEventListener {
                 record(node, base);
             }
             for (PendingMove m : moves.values()) {
-                if (m.path().startsWith(scope)) {
+                if (m.root() == root && m.path().startsWith(scope)) {
                     base.put(m.path(), new Snapshot.Stamp(m.entry().dir(), m.dir().scannedAt));
                     if (m.entry().node() != null) {
                         record(m.entry().node(), base);
@@ -846,14 +864,14 @@ final class WatchSession implements RawEventListener {
             // older dirty scopes inside this one keep their (older) baselines
             for (Iterator<Dirty> it = dirty.iterator(); it.hasNext();) {
                 Dirty d = it.next();
-                if (d.scope().startsWith(scope)) {
+                if (d.root() == root && d.scope().startsWith(scope)) {
                     base.overlay(d.baseline(), d.scope());
                     it.remove();
                 }
             }
             for (int i = taken.size() - 1; i >= 0; i--) {
                 EventBuffer.Slot s = taken.get(i);
-                if (s.kind != Kind.OVERFLOW && s.path.startsWith(scope)) {
+                if (s.kind != Kind.OVERFLOW && root.path().equals(s.root) && s.path.startsWith(scope)) {
                     rollBack(base, s);
                 }
             }
@@ -861,7 +879,7 @@ final class WatchSession implements RawEventListener {
                     + scope, scope, null)));
         }
         for (EventBuffer.Slot s : taken) {
-            boolean inScope = s.path != null && absorbed(s.path);
+            boolean inScope = s.path != null && absorbed(s.root, s.path);
             if (!inScope) {
                 buffer.add(s.kind, s.path, s.previous, s.directory, s.root, s.time, s.cause, false);
             }
@@ -903,16 +921,6 @@ final class WatchSession implements RawEventListener {
                 record(child, into);
             }
         });
-    }
-
-    private Node rootOf(Path p) {
-        Node best = null;
-        for (Node r : roots) {
-            if (p.startsWith(r.path()) && (best == null || r.path().getNameCount() > best.path().getNameCount())) {
-                best = r;
-            }
-        }
-        return best;
     }
 
     private static Node nodeAt(Node root, Path p) {

@@ -33,7 +33,7 @@ class EventBufferTest {
 
     @Test
     void createdThenModifiedIsCreated() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.CREATED, A, false);
         add(b, Kind.MODIFIED, A, false);
         add(b, Kind.MODIFIED, A, false);
@@ -42,7 +42,7 @@ class EventBufferTest {
 
     @Test
     void createdThenDeletedIsNothing() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.CREATED, A, false);
         add(b, Kind.MODIFIED, A, false);
         add(b, Kind.DELETED, A, false);
@@ -51,7 +51,7 @@ class EventBufferTest {
 
     @Test
     void repeatedModificationsAreOneAndKeepTheFirstPosition() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.MODIFIED, A, false);
         add(b, Kind.MODIFIED, B, false);
         add(b, Kind.MODIFIED, A, false);
@@ -60,7 +60,7 @@ class EventBufferTest {
 
     @Test
     void modifiedThenDeletedIsDeleted() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.MODIFIED, A, false);
         add(b, Kind.DELETED, A, false);
         assertThat(drain(b)).containsExactly("DELETED a");
@@ -68,7 +68,7 @@ class EventBufferTest {
 
     @Test
     void deletedThenCreatedIsModifiedOnlyForTheSameKindOfEntry() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.DELETED, A, false);
         add(b, Kind.CREATED, A, false);
         add(b, Kind.DELETED, B, false);
@@ -78,7 +78,7 @@ class EventBufferTest {
 
     @Test
     void createdThenRenamedIsCreatedUnderTheNewNameOrModifiedWhenItReplacedAnEntry() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.CREATED, A, false);
         b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, false);
         assertThat(drain(b)).containsExactly("CREATED b");
@@ -93,7 +93,7 @@ class EventBufferTest {
 
     @Test
     void rawModeKeepsEverything() {
-        EventBuffer b = new EventBuffer(false);
+        EventBuffer b = new EventBuffer(false, false);
         add(b, Kind.CREATED, A, false);
         add(b, Kind.MODIFIED, A, false);
         add(b, Kind.DELETED, A, false);
@@ -102,7 +102,7 @@ class EventBufferTest {
 
     @Test
     void aBarrierPassesOnlyOnceEverythingBeforeItWasTaken() {
-        EventBuffer b = new EventBuffer(true);
+        EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.CREATED, A, false);
         List<String> order = new ArrayList<>();
         b.addBarrier(() -> order.add("barrier"));

@@ -46,6 +46,19 @@ class NameSetTest {
     }
 
     @Test
+    void removesEveryNameWithAPrefix() {
+        NameSet set = new NameSet();
+        set.put(".vigil-sync-1", 0);
+        set.put(".vigil-sync-2", 0);
+        set.put(".vigil", 0);
+        set.put("a", 1);
+        assertThat(set.removeStartingWith(".vigil-sync-".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .containsExactlyInAnyOrder(".vigil-sync-1", ".vigil-sync-2");
+        assertThat(set.size()).isEqualTo(2);
+        assertThat(set.get(".vigil")).isZero();
+    }
+
+    @Test
     void rawBytesAndStringsAddressTheSameEntry() {
         NameSet set = new NameSet();
         byte[] buf = "..naïve..".getBytes(java.nio.charset.StandardCharsets.UTF_8);
