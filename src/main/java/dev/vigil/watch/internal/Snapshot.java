@@ -39,11 +39,6 @@ public final class Snapshot {
         return entries.remove(path);
     }
 
-    /** The stamp of {@code path} or null. */
-    public Stamp get(Path path) {
-        return entries.get(path);
-    }
-
     /** Removes every entry strictly below {@code dir} and returns them (keyed by their path). */
     Map<Path, Stamp> removeBelow(Path dir) {
         Map<Path, Stamp> below = new LinkedHashMap<>();
@@ -65,11 +60,6 @@ public final class Snapshot {
                 entries.put(p, s);
             }
         });
-    }
-
-    /** Number of entries. */
-    public int size() {
-        return entries.size();
     }
 
     /**
