@@ -1,5 +1,6 @@
 package dev.vigil.watch;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
@@ -8,9 +9,21 @@ import java.util.Optional;
 /**
  * One change under a watched root, as delivered by {@link FileWatcher#events()}.
  *
- * <p>Immutable value with value equality over all of its fields. Paths are absolute and start with
- * {@link #root()}; they are built from the root as given to the watcher (symbolic links in the root path are
- * not resolved).
+ * <p>Immutable value. Paths are absolute and start with {@link #root()}; they are built from the root as given to
+ * the watcher (symbolic links in the root path are not resolved).
+ *
+ * <h2>Equality</h2>
+ * Two events are equal when they say the same thing: kind, path, previous path, directory flag, root, and for an
+ * {@code OVERFLOW} the type and message of the cause. The {@linkplain #time() time} is left out, so a test can
+ * expect an event it built itself ({@code StepVerifier...expectNext(new FileEvent(CREATED, a, null, false, root,
+ * Instant.EPOCH, null))}); {@link #toString()} prints exactly what equality compares, except the root.
+ *
+ * <h2>Serialisation</h2>
+ * The {@code getX()} accessors ({@link #getKind()}, {@link #getPath()}, ...) are for serialisers that look for
+ * JavaBeans properties (Jackson, JSON-B), so an event returned from a web controller is written with its fields:
+ * {@code {"kind":"CREATED","path":"/w/a.txt","relativePath":"a.txt","previous":null,"directory":false,
+ * "root":"/w","time":"...","cause":null}}. Paths are strings there, the cause is its message. The library does
+ * not depend on any serialiser.
  *
  * <h2>Kinds</h2>
  * <ul>
@@ -105,6 +118,14 @@ public final class FileEvent {
         return root;
     }
 
+    /**
+     * {@link #path()} relative to {@link #root()}: what include and exclude patterns are matched against (with
+     * {@code /} as the separator). Empty for an event of the root itself.
+     */
+    public Path relativePath() {
+        return root.relativize(path);
+    }
+
     /** When the watcher observed the change (the time of the watcher's {@link reactor.core.scheduler.Scheduler}). */
     public Instant time() {
         return time;
@@ -115,6 +136,43 @@ public final class FileEvent {
         return Optional.ofNullable(cause);
     }
 
+    /** {@link #kind()}'s name, for serialisers. */
+    public String getKind() {
+        return kind.name();
+    }
+
+    /** {@link #path()} as a string, for serialisers. */
+    public String getPath() {
+        return path.toString();
+    }
+
+    /** {@link #relativePath()} as a string with {@code /} separators, for serialisers. */
+    public String getRelativePath() {
+        String r = relativePath().toString();
+        return File.separatorChar == '/' ? r : r.replace(File.separatorChar, '/');
+    }
+
+    /** {@link #previous()} as a string, or {@code null}, for serialisers. */
+    public String getPrevious() {
+        return previous == null ? null : previous.toString();
+    }
+
+    /** {@link #root()} as a string, for serialisers. */
+    public String getRoot() {
+        return root.toString();
+    }
+
+    /** {@link #time()}, for serialisers. */
+    public Instant getTime() {
+        return time;
+    }
+
+    /** The message of {@link #cause()}, or {@code null}, for serialisers. */
+    public String getCause() {
+        return cause == null ? null : cause.getMessage();
+    }
+
+    /** Equal when kind, path, previous path, directory flag, root and cause (type and message) are; not the time. */
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -125,12 +183,17 @@ public final class FileEvent {
         }
         FileEvent e = (FileEvent) o;
         return kind == e.kind && directory == e.directory && path.equals(e.path) && Objects.equals(previous, e.previous)
-                && root.equals(e.root) && time.equals(e.time) && Objects.equals(cause, e.cause);
+                && root.equals(e.root) && sameCause(cause, e.cause);
+    }
+
+    private static boolean sameCause(WatchException a, WatchException b) {
+        return a == b || (a != null && b != null && a.getClass() == b.getClass()
+                && Objects.equals(a.getMessage(), b.getMessage()));
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, path, previous, directory, root, time);
+        return Objects.hash(kind, path, previous, directory, root);
     }
 
     /** {@code KIND path [<- previous] [dir]}, e.g. {@code RENAMED /w/b.txt <- /w/a.txt}. */

@@ -35,16 +35,22 @@ import reactor.core.scheduler.Schedulers;
  * to {@link #events()} is one <em>watch session</em> that owns its watches until it ends.
  *
  * <h2>Threading</h2>
- * Events are read by one daemon thread per backend (on Linux: one {@code vigil-inotify} thread per JVM, shared
- * by all sessions). {@code onNext} is called either on that thread or on the thread that calls
- * {@code request(n)}, never concurrently. Use {@code publishOn} to move work elsewhere; never block in
- * {@code onNext} for long on the reader thread: other sessions wait meanwhile (they lose nothing).
+ * Each backend has one daemon reader thread per JVM, shared by all sessions, that only reads the OS and queues what
+ * it read to the sessions. Each session's work (its tree model, scans, rescans, rename pairing) runs on its own
+ * serial queue on a shared pool of daemon threads ({@code vigil-watch-N}) that exist only while there is work.
+ * {@code onNext} is called on a pool thread or on the thread that calls {@code request(n)}, never concurrently, and
+ * never on the reader thread or on a session's queue: a subscriber that blocks in {@code onNext}, even for good,
+ * holds up only itself (and one pool thread). Its own changes keep being merged meanwhile, within
+ * {@link Builder#maxPendingPaths(int)}, and are delivered when it returns. Use {@code publishOn} to choose where your
+ * code runs.
  *
  * <h2>Readiness</h2>
- * Subscribing installs every watch and scans the roots <em>before</em> {@code onSubscribe} is signalled. Any
- * change made after {@code subscribe(..)} returns (or, in a {@code StepVerifier}, in a {@code then(..)} step) is
- * delivered. Existing entries are not reported. If you subscribe on another thread ({@code subscribeOn}),
- * {@link #sync()} after the subscription is the readiness signal.
+ * {@code subscribe(..)} never blocks: the session is established (backend chosen, every watch installed, the roots
+ * listed) on the pool, and {@code onSubscribe} is signalled only then. It is the readiness signal: any change made
+ * after {@code onSubscribe} (in a {@code StepVerifier}, in a {@code then(..)} step) is delivered. Existing entries
+ * are not reported. A plain subscriber that needs to know when it is ready waits for {@link #ready()} after
+ * subscribing. A failure to establish (a bad root, no backend) is signalled as {@code onSubscribe} then
+ * {@code onError}.
  *
  * <h2>Backpressure</h2>
  * The stream honours {@code request(n)}. Each session keeps undelivered changes in a buffer bounded by the
@@ -57,8 +63,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Cancellation</h2>
  * Cancelling the subscription (or an error, or completion) removes every OS watch of the session, releases
- * its buffer and pending timers. Shared resources (the inotify descriptor and its thread) stay open for the
- * life of the JVM and are reused by later sessions.
+ * its buffer and pending timers; the removal runs on the session's queue, so {@code cancel()} returns at once.
+ * Disposing a subscriber before its {@code onSubscribe} releases everything once the session is established. The
+ * backend's shared resources (its descriptor and reader thread) stay open for the life of the JVM and are reused.
  *
  * <h2>Errors</h2>
  * <ul>
@@ -76,9 +83,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Platform differences</h2>
  * <ul>
- *   <li>Linux (inotify): recursion is done by the watcher, one watch per directory (counted against
- *       {@code fs.inotify.max_user_watches}); renames are paired by the kernel's cookie within
- *       {@link Builder#renameWindow(Duration)}.</li>
+ *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
+ *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
+ *       renames are paired by the kernel's cookie within {@link Builder#renameWindow(Duration)}.</li>
  *   <li>Symbolic links are reported as entries and never followed: a link to a directory is not entered.</li>
  *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
  * </ul>
@@ -124,12 +131,30 @@ public final class FileWatcher {
     }
 
     /**
+     * A readiness and read barrier: completes once every session of this watcher that exists at this call (every
+     * {@code subscribe} that returned before it) is established, and has read from the OS and applied every event
+     * of the changes made before this call. It delivers nothing and expires nothing: a rename whose first half was
+     * read stays pending for its window, which makes it the step to wait for before advancing virtual time:
+     * <pre>{@code
+     * Files.move(dir.resolve("a"), elsewhere);            // the first half of a rename
+     * watcher.ready().block(Duration.ofSeconds(5));       // it has been read: its window is running
+     * virtualTime.advanceTimeBy(Duration.ofMillis(50));  // now it is a DELETED
+     * }</pre>
+     * Completes at once when no session exists; a session that fails or ends counts as done. Never blocks the
+     * subscribing thread (it may be a non-blocking one); bound it with {@code timeout(..)} or {@code block(Duration)}.
+     */
+    public Mono<Void> ready() {
+        return syncs.ready();
+    }
+
+    /**
      * A barrier: completes once every change made before this call, under every root, has been delivered to
      * every session of this watcher that was established when it was called (sessions whose subscriber has
      * requested enough). Implemented with a short-lived cookie file {@code .vigil-sync-*} created in each root;
-     * its events are never delivered. Completes at once when no session is active. Cold: the cookie is written
-     * on subscription. Bound it with {@code timeout(..)} if a subscriber may be stalled. Never block on it inside
-     * {@code onNext} of one of this watcher's sessions: the reader thread would wait for itself.
+     * its events are never delivered. Sessions still being established are waited for first. Completes at once when
+     * no session exists. Cold: the cookie is written on subscription, on a pool thread (never on the subscribing
+     * thread). Bound it with {@code timeout(..)} if a subscriber may be stalled. Blocking on it inside {@code onNext}
+     * of one of this watcher's sessions waits for that very session: it never completes.
      */
     public Mono<Void> sync() {
         return syncs.sync(spec.roots());

@@ -63,10 +63,6 @@ class LinuxOverflowTest {
                 }
 
                 @Override
-                public void onOverflow() {
-                }
-
-                @Override
                 public void onFailure(Throwable error) {
                 }
             });

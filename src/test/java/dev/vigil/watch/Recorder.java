@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import dev.vigil.watch.FileEvent.Kind;
 import org.reactivestreams.Subscription;
@@ -19,6 +21,7 @@ final class Recorder extends BaseSubscriber<FileEvent> {
     final Queue<FileEvent> events = new ConcurrentLinkedQueue<>();
     volatile Throwable error;
     volatile boolean completed;
+    final CountDownLatch subscribed = new CountDownLatch(1);
     private final boolean oneByOne;
     private final long initial;
 
@@ -41,8 +44,17 @@ final class Recorder extends BaseSubscriber<FileEvent> {
         return subscribe(watcher, new Recorder(oneByOne, oneByOne ? 1 : Long.MAX_VALUE));
     }
 
+    /** Subscribes, then waits for {@code onSubscribe}: the session's readiness signal. */
     private static Recorder subscribe(FileWatcher watcher, Recorder r) {
         watcher.events().subscribe(r);
+        try {
+            if (!r.subscribed.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("no onSubscribe within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
         if (r.error != null) {
             throw new AssertionError("subscription failed", r.error);
         }
@@ -51,6 +63,7 @@ final class Recorder extends BaseSubscriber<FileEvent> {
 
     @Override
     protected void hookOnSubscribe(Subscription s) {
+        subscribed.countDown();
         if (initial > 0) {
             s.request(initial);
         }

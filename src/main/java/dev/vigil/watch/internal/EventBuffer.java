@@ -2,9 +2,7 @@ package dev.vigil.watch.internal;
 
 import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileEvent.Kind;
-import dev.vigil.watch.WatchException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,44 +10,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * The per-session buffer of undelivered events: insertion-ordered, merged per path when coalescing, bounded by the
- * number of path slots. Also carries sync-barrier markers and the output of rescans ({@link #addReady}), which is
- * delivered before the slots. Written by the backend loop, read by whichever thread drains; guarded by {@code this}.
+ * The per-session queue of undelivered output: events, insertion-ordered, merged per path when coalescing, counted
+ * against the bound in path slots; and sync barriers. The result of a rescan ({@link #addReady}) is delivered
+ * before them. Written by the session's executor, read by whichever thread delivers; guarded by {@code this}.
  */
 final class EventBuffer {
 
-    /** A pending event (or barrier). Mutable while it waits, under the buffer's lock. */
-    static final class Slot {
-        Kind kind;
-        final Path path;
-        final Path previous;
-        final boolean directory;
-        final Path root;
-        final Instant time;
-        final WatchException cause;
-        final Runnable barrier;
+    /** One queued entry. */
+    sealed interface Entry permits Event, Barrier {
+    }
 
-        Slot(Kind kind, Path path, Path previous, boolean directory, Path root, Instant time, WatchException cause,
-                Runnable barrier) {
-            this.kind = kind;
-            this.path = path;
-            this.previous = previous;
-            this.directory = directory;
-            this.root = root;
-            this.time = time;
-            this.cause = cause;
-            this.barrier = barrier;
-        }
+    /** An undelivered event. */
+    record Event(FileEvent event) implements Entry {
+    }
 
-        FileEvent toEvent() {
-            return new FileEvent(kind, path, previous, directory, root, time, cause);
-        }
+    /** A sync barrier: {@code onPassed} runs once everything before it was delivered. */
+    record Barrier(Runnable onPassed) implements Entry {
     }
 
     private final boolean coalesce;
     /** With several roots, one root may lie inside another: merge per (root, path), each root gets its events. */
     private final boolean severalRoots;
-    private final LinkedHashMap<Object, Slot> slots = new LinkedHashMap<>();
+    private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
     private final ArrayDeque<FileEvent> ready = new ArrayDeque<>();
     private int barriers;
 
@@ -65,88 +47,89 @@ final class EventBuffer {
         return severalRoots ? new RootedPath(root, path) : path;
     }
 
-    /** Adds an event, merging it with a pending one for the same path when coalescing. */
-    synchronized void add(Kind kind, Path path, Path previous, boolean dir, Path root, Instant time,
-            WatchException cause, boolean replaced) {
-        if (!coalesce) {
-            slots.put(new Object(), new Slot(kind, path, previous, dir, root, time, cause, null));
+    /**
+     * Adds an event, merging it with a pending one for the same path when coalescing. {@code replaced}: for a
+     * {@code RENAMED}, whether the target existed (a merge with a pending creation then yields {@code MODIFIED}).
+     */
+    synchronized void add(FileEvent e, boolean replaced) {
+        if (!coalesce || e.kind() == Kind.OVERFLOW) {
+            entries.put(new Object(), new Event(e));
             return;
         }
-        switch (kind) {
-            case RENAMED: {
-                Slot created = slots.get(key(root, previous));
-                if (created != null && created.kind == Kind.CREATED) {
-                    // created then renamed before delivery: the subscriber only needs the final name
-                    slots.remove(key(root, previous));
-                    add(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, time, null, false);
-                    return;
-                }
-                slots.put(new Object(), new Slot(kind, path, previous, dir, root, time, cause, null));
+        if (e.kind() == Kind.RENAMED) {
+            Path previous = e.previous().orElseThrow();
+            Entry created = entries.get(key(e.root(), previous));
+            if (created instanceof Event c && c.event().kind() == Kind.CREATED) {
+                // created then renamed before delivery: the subscriber only needs the final name
+                entries.remove(key(e.root(), previous));
+                add(new FileEvent(replaced ? Kind.MODIFIED : Kind.CREATED, e.path(), null, e.isDirectory(), e.root(),
+                        e.time(), null), false);
                 return;
             }
-            case OVERFLOW:
-                slots.put(new Object(), new Slot(kind, path, null, dir, root, time, cause, null));
-                return;
-            default:
-                break;
-        }
-        Object key = key(root, path);
-        Slot old = slots.get(key);
-        if (old == null) {
-            slots.put(key, new Slot(kind, path, null, dir, root, time, null, null));
+            entries.put(new Object(), new Event(e));
             return;
         }
-        switch (old.kind) {
+        Object key = key(e.root(), e.path());
+        Entry old = entries.get(key);
+        if (!(old instanceof Event pending)) {
+            entries.put(key, new Event(e));
+            return;
+        }
+        FileEvent was = pending.event();
+        switch (was.kind()) {
             case CREATED:
-                if (kind == Kind.DELETED) {
-                    slots.remove(key); // created and deleted before delivery: nothing happened
+                if (e.kind() == Kind.DELETED) {
+                    entries.remove(key); // created and deleted before delivery: nothing happened
                 }
                 return; // CREATED + MODIFIED (or a duplicate CREATED) stays CREATED
             case MODIFIED:
-                if (kind == Kind.DELETED) {
-                    old.kind = Kind.DELETED;
+                if (e.kind() == Kind.DELETED) {
+                    entries.put(key, new Event(with(was, Kind.DELETED)));
                 }
                 return;
             case DELETED:
-                if (kind == Kind.CREATED) {
-                    if (old.directory == dir) {
-                        old.kind = Kind.MODIFIED; // replaced by an entry of the same type
+                if (e.kind() == Kind.CREATED) {
+                    if (was.isDirectory() == e.isDirectory()) {
+                        entries.put(key, new Event(with(was, Kind.MODIFIED))); // replaced by an entry of the same type
                     } else {
-                        slots.put(new Object(), new Slot(kind, path, null, dir, root, time, null, null));
+                        entries.put(new Object(), new Event(e));
                     }
                 }
                 return;
             default:
-                slots.put(new Object(), new Slot(kind, path, null, dir, root, time, cause, null));
+                entries.put(new Object(), new Event(e));
         }
     }
 
-    /** Adds a barrier: {@code onPassed} runs (on the draining thread) once everything before it was delivered. */
+    private static FileEvent with(FileEvent e, Kind kind) {
+        return new FileEvent(kind, e.path(), null, e.isDirectory(), e.root(), e.time(), null);
+    }
+
+    /** Adds a barrier: {@code onPassed} runs (on the delivering thread) once everything before it was delivered. */
     synchronized void addBarrier(Runnable onPassed) {
-        slots.put(new Object(), new Slot(Kind.OVERFLOW, null, null, false, null, null, null, onPassed));
+        entries.put(new Object(), new Barrier(onPassed));
         barriers++;
     }
 
     /** Path slots pending (barriers excluded). */
     synchronized int pathSlots() {
-        return slots.size() - barriers;
+        return entries.size() - barriers;
     }
 
     /** Removes every pending event (not the barriers) and returns them oldest first. */
-    synchronized List<Slot> takeEvents() {
-        List<Slot> taken = new ArrayList<>(slots.size());
-        Iterator<Slot> it = slots.values().iterator();
+    synchronized List<FileEvent> takeEvents() {
+        List<FileEvent> taken = new ArrayList<>(entries.size());
+        Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
-            Slot s = it.next();
-            if (s.barrier == null) {
-                taken.add(s);
+            if (it.next() instanceof Event e) {
+                taken.add(e.event());
                 it.remove();
             }
         }
         return taken;
     }
 
-    /** Queues the result of a rescan; it is delivered before pending slots. */
+    /** Queues the result of a rescan; it is delivered before pending entries. */
     synchronized void addReady(List<FileEvent> events) {
         ready.addAll(events);
     }
@@ -160,20 +143,20 @@ final class EventBuffer {
         if (r != null) {
             return r;
         }
-        Iterator<Slot> it = slots.values().iterator();
+        Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
-            Slot s = it.next();
-            if (s.barrier != null) {
+            Entry entry = it.next();
+            if (entry instanceof Barrier b) {
                 if (holdBarriers) {
                     return null;
                 }
                 it.remove();
                 barriers--;
-                passed.add(s.barrier);
+                passed.add(b.onPassed());
                 continue;
             }
             it.remove();
-            return s.toEvent();
+            return ((Event) entry).event();
         }
         return null;
     }
@@ -183,32 +166,31 @@ final class EventBuffer {
         if (!ready.isEmpty()) {
             return;
         }
-        Iterator<Slot> it = slots.values().iterator();
+        Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
-            Slot s = it.next();
-            if (s.barrier == null) {
+            if (!(it.next() instanceof Barrier b)) {
                 return;
             }
             it.remove();
             barriers--;
-            passed.add(s.barrier);
+            passed.add(b.onPassed());
         }
     }
 
     /** Whether nothing at all is pending (events, rescan output or barriers). */
     synchronized boolean isEmpty() {
-        return ready.isEmpty() && slots.isEmpty();
+        return ready.isEmpty() && entries.isEmpty();
     }
 
     /** Drops everything, returning the barriers' callbacks so that waiting syncs are released. */
     synchronized List<Runnable> clear() {
         List<Runnable> released = new ArrayList<>();
-        for (Slot s : slots.values()) {
-            if (s.barrier != null) {
-                released.add(s.barrier);
+        for (Entry e : entries.values()) {
+            if (e instanceof Barrier b) {
+                released.add(b.onPassed());
             }
         }
-        slots.clear();
+        entries.clear();
         ready.clear();
         barriers = 0;
         return released;

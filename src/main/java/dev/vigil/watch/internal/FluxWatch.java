@@ -3,22 +3,22 @@ package dev.vigil.watch.internal;
 import dev.vigil.watch.FileEvent;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.Supplier;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The source behind {@code FileWatcher.events()}: each subscription opens a {@link WatchSession}, establishes it
- * on the backend's loop (watch and scan the roots) before {@code onSubscribe}, then drains the session's buffer
- * as demand allows. Delivery is serialised by a work-in-progress counter, so {@code onNext} runs on the loop or
- * on a requesting thread, never concurrently.
+ * The source behind {@code FileWatcher.events()}. Subscribing never blocks: it registers a {@link WatchSession} and
+ * hands its establishment (choose the backend, watch and list the roots) to the session's executor; {@code
+ * onSubscribe} follows once every watch is installed, which makes it the readiness signal. Delivery is serialised
+ * by a work-in-progress counter and runs on the thread that calls {@code request(n)} or on a pool thread, never on a
+ * backend's reader thread or on the session's executor: a subscriber that blocks holds up only itself.
  */
 public final class FluxWatch extends Flux<FileEvent> {
 
@@ -40,41 +40,20 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSubscription s = new WatchSubscription(actual, syncs);
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
-        try {
-            session.checkRoots();
-            session.open(backend.get());
-            WatchChannel channel = session.channel();
-            if (channel.inLoop()) {
-                session.establish();
-            } else {
-                // completed by the establishment, or failed by the backend if its loop dies meanwhile
-                CompletableFuture<Void> done = s.established;
-                channel.execute(() -> {
-                    try {
-                        session.establish();
-                        done.complete(null);
-                    } catch (Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-                });
-                try {
-                    done.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause();
-                }
-            }
-        } catch (Throwable t) {
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            runAll(session.close());
-            Operators.error(actual, Operators.onOperatorError(t, actual.currentContext()));
-            return;
-        }
         syncs.add(session);
-        actual.onSubscribe(s);
-        s.subscribed = true;
-        s.drain();
+        session.executor.execute(() -> {
+            try {
+                session.establish(backend);
+            } catch (Throwable t) {
+                Exceptions.throwIfJvmFatal(t);
+                s.release();
+                session.establishmentEnded();
+                WatchThreads.execute(() -> Operators.error(actual, Operators.onOperatorError(t, actual.currentContext())));
+                return;
+            }
+            session.establishmentEnded();
+            WatchThreads.execute(s::start);
+        });
     }
 
     private static void runAll(List<Runnable> callbacks) {
@@ -87,7 +66,6 @@ public final class FluxWatch extends Flux<FileEvent> {
     static final class WatchSubscription implements Subscription, WatchSession.Downstream {
         private final CoreSubscriber<? super FileEvent> actual;
         private final SyncRegistry syncs;
-        final CompletableFuture<Void> established = new CompletableFuture<>();
         WatchSession session;
         volatile boolean subscribed;
         volatile boolean cancelled;
@@ -107,18 +85,25 @@ public final class FluxWatch extends Flux<FileEvent> {
             this.syncs = syncs;
         }
 
+        /** The session is established: signal readiness, then deliver what waits. On a pool thread. */
+        void start() {
+            actual.onSubscribe(this);
+            subscribed = true;
+            drainHere();
+        }
+
         @Override
         public void request(long n) {
             if (Operators.validate(n)) {
                 Operators.addCap(REQUESTED, this, n);
-                drain();
+                drainHere();
             }
         }
 
         @Override
         public void cancel() {
             cancelled = true;
-            drain();
+            drainHere();
         }
 
         @Override
@@ -126,7 +111,6 @@ public final class FluxWatch extends Flux<FileEvent> {
             if (error == null) {
                 error = e;
             }
-            established.completeExceptionally(e);
             drain();
         }
 
@@ -135,16 +119,27 @@ public final class FluxWatch extends Flux<FileEvent> {
             rootsGone = true;
         }
 
-        private void release() {
+        void release() {
             syncs.remove(session);
             runAll(session.close());
         }
 
+        /** From the session's executor: deliver on a pool thread, never here. */
         @Override
         public void drain() {
-            if (!subscribed || WIP.getAndIncrement(this) != 0) {
-                return;
+            if (subscribed && WIP.getAndIncrement(this) == 0) {
+                WatchThreads.execute(this::drainLoop);
             }
+        }
+
+        /** From the subscriber's own thread (request, cancel): deliver on it. */
+        private void drainHere() {
+            if (subscribed && WIP.getAndIncrement(this) == 0) {
+                drainLoop();
+            }
+        }
+
+        private void drainLoop() {
             int missed = 1;
             List<Runnable> passed = new ArrayList<>();
             EventBuffer buffer = session.buffer;

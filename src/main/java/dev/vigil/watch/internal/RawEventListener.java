@@ -2,15 +2,18 @@ package dev.vigil.watch.internal;
 
 import java.util.List;
 
-/** Receives what a backend read for one channel. Every method is called on the backend's loop thread. */
+/**
+ * Receives what a backend read for one channel. Called on the backend's reader thread, which must never wait: an
+ * implementation only hands the events over (the pipeline queues them for the session's own executor).
+ */
 public interface RawEventListener {
 
-    /** A batch of events in the order the OS reported them. The list is not retained by the caller. */
+    /**
+     * A batch of events in the order the OS reported them, overflows ({@link RawEvent.RawKind#OVERFLOW}) included
+     * where they occurred. The list is not retained by the caller.
+     */
     void onEvents(List<RawEvent> batch);
 
-    /** The OS dropped events (e.g. inotify {@code IN_Q_OVERFLOW}) that may concern any watch of this channel. */
-    void onOverflow();
-
-    /** The backend failed for good (its loop died); no further calls follow. */
+    /** The backend failed for good (its reader died); no further calls follow. */
     void onFailure(Throwable error);
 }

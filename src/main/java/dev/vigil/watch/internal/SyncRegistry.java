@@ -15,9 +15,10 @@ import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 
 /**
- * The live sessions of one watcher and the Watchman-style sync barrier over them: a cookie file per root, whose
- * creation event each session turns into a barrier in its buffer; the sync completes when every session has
- * delivered everything before its barriers.
+ * The live sessions of one watcher, and the two barriers over them: {@link #ready()} (every session established and
+ * caught up with the OS) and {@link #sync} (Watchman-style: a cookie file per root, whose creation event each session
+ * turns into a barrier in its buffer; the sync completes when every session has delivered everything before its
+ * barriers). Neither blocks the subscribing thread: the file work runs on {@link WatchThreads}.
  */
 public final class SyncRegistry {
 
@@ -31,6 +32,11 @@ public final class SyncRegistry {
         sessions.remove(s);
     }
 
+    /** The barrier described on {@code FileWatcher.ready()}. */
+    public Mono<Void> ready() {
+        return Mono.defer(() -> Mono.when(sessions.stream().map(WatchSession::ready).toList()));
+    }
+
     /** The barrier described on {@code FileWatcher.sync()}. */
     public Mono<Void> sync(List<Path> roots) {
         return Mono.defer(() -> {
@@ -38,7 +44,14 @@ public final class SyncRegistry {
             if (live.isEmpty()) {
                 return Mono.<Void>empty();
             }
-            String id = WatchSession.COOKIE_PREFIX + UUID.randomUUID();
+            return Mono.when(live.stream().map(WatchSession::established).toList())
+                    .then(Mono.defer(() -> cookies(roots, live)).subscribeOn(WatchThreads.scheduler()));
+        });
+    }
+
+    private Mono<Void> cookies(List<Path> roots, List<WatchSession> live) {
+        {
+            String id = Tree.COOKIE_PREFIX + UUID.randomUUID();
             List<Path> files = new ArrayList<>();
             List<Mono<Void>> acks = new ArrayList<>();
             for (int i = 0; i < roots.size(); i++) {
@@ -76,7 +89,7 @@ public final class SyncRegistry {
             };
             // the cookies are gone before completion is signalled; on error or cancel, as soon as possible
             return Mono.when(acks).then(Mono.<Void>fromRunnable(cleanup)).doOnCancel(cleanup).doOnError(e -> cleanup.run());
-        });
+        }
     }
 
     /** Deletes a cookie; a failure (other than its absence) is reported to {@code Hooks.onErrorDropped}. */

@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.util.Optional;
 
 /**
- * A source of raw file-system facts for one operating-system mechanism (inotify, ReadDirectoryChangesW,
- * FSEvents, the JDK WatchService, polling).
+ * A source of raw file-system facts for one operating-system mechanism.
  *
- * <p>A backend owns its OS resource and exactly one thread (its <em>loop</em>). It never pairs, filters,
- * buffers or debounces: it hands {@link RawEvent} batches to the {@link RawEventListener} of each
- * {@link WatchChannel} on its loop thread. A backend instance may be shared by any number of channels.
+ * <p>A backend owns its OS resource and one reader thread. It never pairs, filters, buffers or debounces, and it
+ * never runs pipeline work on its reader thread: it hands {@link RawEvent} batches to the {@link RawEventListener}
+ * of each {@link WatchChannel}. A backend instance may be shared by any number of channels. It declares the shape
+ * of its OS API in {@link #capabilities()}; the pipeline adapts to it. Every backend passes the backend contract
+ * suite ({@code WatchBackendContract} in the tests).
  */
 public interface WatchBackend {
 
@@ -19,19 +20,49 @@ public interface WatchBackend {
     /** Higher wins when several backends are available; polling is the lowest. */
     int priority();
 
-    /** Empty when this backend works on this machine; otherwise why not (kept for error messages). */
+    /**
+     * Empty when this backend works on this machine; otherwise why not (kept for error messages). May load native
+     * code: the pipeline calls it only on its own threads, where blocking is allowed. A failure that may be
+     * transient is not remembered: a later call probes again.
+     */
     Optional<Throwable> unavailabilityCause();
 
+    /** What the OS API can do, and how the pipeline must use it. */
+    Capabilities capabilities();
+
     /**
-     * Opens a channel: the unit of ownership for one watch session. Watches added through it are released
-     * when it closes.
+     * Opens a channel: the unit of ownership for one watch session. Watches added through it are released when it
+     * closes.
      *
-     * @throws IOException when the OS resource cannot be created (the message names the call and errno)
+     * @throws IOException when the OS resource cannot be created (the message names the call and the OS error)
      */
     WatchChannel open(RawEventListener listener) throws IOException;
 
     /** How the pipeline lists directories for this backend's file systems; {@link DirectoryLister#JDK} by default. */
     default DirectoryLister lister() {
         return DirectoryLister.JDK;
+    }
+
+    /** How the two halves of a rename are matched. */
+    enum Pairing {
+        /**
+         * {@code MOVED_FROM} and {@code MOVED_TO} carry the same non-zero {@link RawEvent#cookie()} (a kernel cookie,
+         * or a file id or inode); the second half may come later, within the rename window.
+         */
+        BY_COOKIE,
+        /** A {@code MOVED_TO} right after its {@code MOVED_FROM} in one batch is its other half; nothing waits. */
+        ADJACENT
+    }
+
+    /**
+     * The shape of an OS API.
+     *
+     * @param recursive one watch covers a whole subtree and events carry multi-segment paths (otherwise one watch
+     *     per directory, one-segment paths)
+     * @param pairing how rename halves are matched
+     */
+    record Capabilities(boolean recursive, Pairing pairing) {
+        /** inotify, the JDK WatchService, kqueue. */
+        public static final Capabilities PER_DIRECTORY = new Capabilities(false, Pairing.BY_COOKIE);
     }
 }

@@ -4,33 +4,35 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * One session's view of a {@link WatchBackend}: the directory watches it added, and a way to run code on
- * the backend's loop thread, ordered with the events.
+ * One session's view of a {@link WatchBackend}: the watches it added, and a read barrier.
  *
- * <p>Threading: {@link #add} and {@link #remove} must be called on the loop thread ({@link #inLoop()});
- * {@link #execute} and {@link #close} may be called from any thread.
+ * <p>Threading: every method may be called from any thread; the pipeline calls {@link #add} and {@link #remove}
+ * of one channel from one thread at a time (its session's executor), never from the backend's reader thread. An
+ * event for a watch is never dropped because it was read while {@link #add} was returning.
  */
 public interface WatchChannel extends AutoCloseable {
 
     /**
-     * Starts watching the direct children of {@code dir} (and {@code dir} itself: deletion, move).
+     * Starts watching {@code dir}: its direct children (per-directory backends) or its whole subtree
+     * ({@linkplain WatchBackend.Capabilities#recursive() recursive} backends), and {@code dir} itself (deletion,
+     * move).
      *
-     * @return the key that {@link RawEvent#key()} will carry for events in this directory
-     * @throws java.nio.file.NoSuchFileException when {@code dir} vanished or is not a directory (a race
-     *     the caller resolves through the events that follow)
+     * @return the key that {@link RawEvent#key()} will carry for events of this watch
+     * @throws java.nio.file.NoSuchFileException when {@code dir} vanished or is not a directory (a race the
+     *     caller resolves through the events that follow)
      * @throws dev.vigil.watch.WatchLimitException when an OS limit on watches is reached
      * @throws dev.vigil.watch.WatchException any other failure, naming the call, the path and the OS error
      */
     Object add(Path dir) throws IOException;
 
-    /** Stops watching the directory registered under {@code key}; unknown keys are ignored. */
+    /** Stops the watch registered under {@code key}; unknown keys are ignored. */
     void remove(Object key);
 
-    /** Runs {@code task} on the loop thread after the events already read. Ignored once closed. */
+    /**
+     * Read barrier: runs {@code task} on the backend's reader thread once every OS event queued before this call
+     * has been read and handed to the listener. The task must be short and must not block. Ignored once closed.
+     */
     void execute(Runnable task);
-
-    /** Whether the caller runs on this backend's loop thread. */
-    boolean inLoop();
 
     /** Removes every watch of this channel. Idempotent; after it, the listener receives nothing more. */
     @Override

@@ -1,233 +1,114 @@
 package dev.vigil.watch.internal;
 
+import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileEvent.Kind;
-import dev.vigil.watch.OverflowStrategy;
-import dev.vigil.watch.WatchException;
-import dev.vigil.watch.WatchLimitException;
-import dev.vigil.watch.WatchOverflowException;
 import dev.vigil.watch.WatchRootException;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import reactor.core.Disposable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One watch session: the OS-agnostic pipeline between a backend channel and one subscriber. It keeps the tree
- * model (directories with their known entries), installs and removes watches as directories come and go (watch
- * first, then scan), pairs renames by cookie within a window, filters, and feeds the {@link EventBuffer}. When
- * events are lost (OS queue overflow, buffer bound) it marks subtrees dirty and later rescans them, reporting
- * the difference against what the subscriber was told. All state except the buffer is confined to the backend's
- * loop thread.
+ * One watch session: turns the raw events of one backend channel into the events of one subscriber. It routes
+ * each raw event to the {@link Tree} (the model and its watches), the {@link RenamePairer} and the {@link Resync},
+ * and everything it reports leaves through one output path ({@link #emit}) with one visibility check (dirty
+ * subtree, then filter) into the {@link EventBuffer}.
+ *
+ * <p>Threading: all of its state belongs to its own {@link WatchThreads.Serial} executor. The backend's reader
+ * thread only queues batches to it ({@link #onEvents}, bounded: beyond {@value #MAX_QUEUED_EVENTS} queued events
+ * the session drops them and resyncs, as after an OS queue overflow); no subscriber code ever runs on it.
  */
 final class WatchSession implements RawEventListener {
 
-    /** Prefix of the cookie files written by sync barriers; their events are never delivered. */
-    static final String COOKIE_PREFIX = ".vigil-sync-";
-    private static final byte[] COOKIE_PREFIX_UTF8 = COOKIE_PREFIX.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** Raw events queued for the executor beyond which they are dropped and replaced by a resync. */
+    static final int MAX_QUEUED_EVENTS = 1 << 16;
 
-    /** Above this many dirty scopes, scopes are widened to their parents. */
-    private static final int MAX_DIRTY_SCOPES = 16;
-
-    /** Callbacks into the subscription. */
+    /** Callbacks into the subscription; none runs subscriber code on the caller's thread. */
     interface Downstream {
-        /** Something was added to the buffer (or a terminal state was reached). */
+        /** Something was added to the buffer (or a terminal state was reached): deliver it elsewhere. */
         void drain();
 
-        /** A fatal error: deliver it now. */
+        /** A fatal error: deliver it as soon as possible. */
         void fail(Throwable error);
 
         /** No root is left: complete once the buffer is drained. */
         void rootsGone();
     }
 
-    /**
-     * A directory of the model. Files and unwatched directories are kept as names only ({@link NameSet}); watched
-     * subdirectories have a node. What the subscriber knows about a file's content is "as of the directory's last
-     * listing" ({@link #scannedAt}): a rescan may report a file modified since then more than once, never less.
-     */
-    static final class Node {
-        static final int DIR = 1;
-
-        Node parent;
-        String name;
-        Path path;
-        Object key;
-        NameSet names = new NameSet();
-        Map<String, Node> dirs;
-        long scannedAt;
-
-        Node(Node parent, String name, Path path) {
-            this.parent = parent;
-            this.name = name;
-            this.path = path;
-        }
-
-        Path path() {
-            if (path == null) {
-                path = parent.path().resolve(name);
-            }
-            return path;
-        }
-
-        Node root() {
-            Node n = this;
-            while (n.parent != null) {
-                n = n.parent;
-            }
-            return n;
-        }
-
-        /** Whether {@code name} is known here. */
-        boolean has(String name) {
-            return (dirs != null && dirs.containsKey(name)) || names.get(name) >= 0;
-        }
-
-        /** -1 when {@code name} is unknown; otherwise whether it is a directory. */
-        int state(String name) {
-            if (dirs != null && dirs.containsKey(name)) {
-                return DIR;
-            }
-            return names.get(name);
-        }
-
-        void put(String name, boolean dir) {
-            names.put(name, dir ? DIR : 0);
-        }
-
-        /** Records that the directory {@code name} is watched through {@code child}. */
-        void attach(String name, Node child) {
-            names.remove(name);
-            if (dirs == null) {
-                dirs = new HashMap<>();
-            }
-            dirs.put(name, child);
-        }
-
-        /** Removes {@code name}; null when unknown. */
-        Removed remove(String name) {
-            Node child = dirs == null ? null : dirs.remove(name);
-            if (child != null) {
-                return new Removed(true, child);
-            }
-            int flags = names.remove(name);
-            return flags < 0 ? null : new Removed(flags == DIR, null);
-        }
-
-        /** Visits every entry; {@code node} is null for files and unwatched directories. */
-        void forEach(Visitor v) {
-            names.forEach((n, flags) -> v.visit(n, flags == DIR, null));
-            if (dirs != null) {
-                dirs.forEach((n, c) -> v.visit(n, true, c));
-            }
-        }
-
-        void clear() {
-            names.clear();
-            dirs = null;
-        }
-
-        /** Forgets cached paths below a moved directory. */
-        void moved() {
-            path = null;
-            if (dirs != null) {
-                dirs.values().forEach(Node::moved);
-            }
-        }
-
-        interface Visitor {
-            void visit(String name, boolean dir, Node node);
-        }
-    }
-
-    /** An entry taken out of a directory: a pending move's subject. */
-    record Removed(boolean dir, Node node) {
-    }
-
-    private record PendingMove(Node dir, String name, Removed entry, Path path, Node root, Disposable timer) {
-    }
-
-    /** A dirty subtree: events under {@code scope} are absorbed until it is rescanned against {@code baseline}. */
-    private record Dirty(Path scope, Node root, Snapshot baseline, WatchException cause) {
-    }
-
+    final WatchThreads.Serial executor = new WatchThreads.Serial();
+    final EventBuffer buffer;
     private final WatchSpec spec;
     private final Scheduler timer;
     private final Downstream downstream;
-    final EventBuffer buffer;
-    private WatchChannel channel;
-    private DirectoryLister lister = DirectoryLister.JDK;
-    private final List<Node> roots = new ArrayList<>();
-    private final Map<Object, Node> byKey = new IdentityHashMap<>();
-    private final Map<Long, PendingMove> moves = new LinkedHashMap<>();
-    private final List<Dirty> dirty = new ArrayList<>();
-    private final Map<String, Runnable> cookies = new HashMap<>();
+    private final Resync resync;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean queueOverflowed = new AtomicBoolean();
     private final AtomicBoolean rescanQueued = new AtomicBoolean();
-    private volatile boolean dirtyPending;
-    private volatile boolean closed;
+    private final Sinks.Empty<Void> established = Sinks.empty();
+    private final Map<String, Runnable> cookies = new HashMap<>(); // guarded by itself
+    private final Set<Runnable> waiters = new LinkedHashSet<>(); // guarded by itself
+    private volatile WatchChannel channel;
+    private WatchBackend.Pairing pairing;
+    private Tree tree;
+    private RenamePairer pairer;
+    private long adjacentCookies;
     private Instant now = Instant.EPOCH;
-    private long wall;
 
     WatchSession(WatchSpec spec, Scheduler timer, Downstream downstream) {
         this.spec = spec;
         this.timer = timer;
         this.downstream = downstream;
         this.buffer = new EventBuffer(spec.coalesce(), spec.roots().size() > 1);
+        this.resync = new Resync(spec, buffer, downstream::fail);
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle
 
-    /** Validates the roots (before the backend is even chosen: the user's input is the likelier problem). */
-    void checkRoots() throws WatchRootException {
+    /**
+     * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
+     * picks the backend, opens the channel, watches and lists every root (no events for what exists).
+     */
+    void establish(Supplier<WatchBackend> backends) throws IOException {
+        assert executor.inside();
+        tick();
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
-    }
-
-    /** Opens the channel; the caller then runs {@link #establish} on the loop. */
-    void open(WatchBackend backend) throws IOException {
-        lister = backend.lister();
+        WatchBackend backend = backends.get();
+        WatchBackend.Capabilities caps = backend.capabilities();
+        pairing = caps.pairing();
+        pairer = new RenamePairer(timer, spec.renameWindow(), this::windowEnded);
         channel = backend.open(this);
-    }
-
-    WatchChannel channel() {
-        return channel;
-    }
-
-    /** On the loop: watches and scans every root (no events for what exists). Throws on failure. */
-    void establish() throws IOException {
-        tick();
+        tree = new Tree(spec, channel, backend.lister(), caps.recursive());
+        tree.wall = System.currentTimeMillis();
+        resync.bind(tree, pairer);
         for (Path root : spec.roots()) {
-            Node node = new Node(null, null, root);
-            try {
-                // a root may be a symbolic link to a directory: watch its target (links below are never followed)
-                node.key = channel.add(Files.isSymbolicLink(root) ? root.toRealPath() : root);
-            } catch (NoSuchFileException e) {
-                throw new WatchRootException(root, WatchRootException.Reason.MISSING, e);
-            }
-            byKey.put(node.key, node);
-            roots.add(node);
-            try {
-                reconcile(node, null);
-            } catch (WatchLimitExceptionUnchecked | FailUnchecked e) {
-                throw (IOException) e.getCause();
+            tree.addRoot(root);
+            if (tree.fatal() != null) {
+                throw tree.fatal();
             }
         }
+        report();
+    }
+
+    /** Establishment ended (done or failed): readiness waiters go on. */
+    void establishmentEnded() {
+        established.tryEmitEmpty();
     }
 
     private static void checkRoot(Path root) throws WatchRootException {
@@ -242,35 +123,75 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    /** Releases everything; idempotent, any thread. Returns the callbacks of barriers still waiting. */
+    /**
+     * Releases everything; idempotent, any thread, never blocks: the watches are removed on the executor. Returns
+     * the callbacks of barriers and read barriers still waiting, for the caller to run.
+     */
     List<Runnable> close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return List.of();
         }
-        closed = true;
-        if (channel != null) {
-            channel.execute(() -> {
-                for (PendingMove m : moves.values()) {
-                    m.timer().dispose();
-                }
-                moves.clear();
-            });
-            channel.close();
-        }
+        executor.execute(() -> {
+            if (pairer != null) {
+                pairer.takeAll();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        });
         List<Runnable> released = new ArrayList<>(buffer.clear());
         synchronized (cookies) {
             released.addAll(cookies.values());
             cookies.clear();
         }
+        synchronized (waiters) {
+            released.addAll(waiters);
+            waiters.clear();
+        }
         return released;
     }
 
-    // ------------------------------------------------------------------------------------------------ sync
+    private boolean isClosed() {
+        return closed.get();
+    }
+
+    // ------------------------------------------------------------------------------------------------ barriers
+
+    /**
+     * Completes once this session is established and has applied every OS event read before the call; or once it
+     * has ended. Delivers and expires nothing.
+     */
+    Mono<Void> ready() {
+        return established.asMono().then(Mono.create(sink -> {
+            Runnable done = sink::success;
+            synchronized (waiters) {
+                if (isClosed() || channel == null) {
+                    sink.success();
+                    return;
+                }
+                waiters.add(done);
+            }
+            channel.execute(() -> executor.execute(() -> {
+                boolean mine;
+                synchronized (waiters) {
+                    mine = waiters.remove(done);
+                }
+                if (mine) {
+                    done.run();
+                }
+            }));
+        }));
+    }
+
+    /** Completes once establishment ended (done or failed). */
+    Mono<Void> established() {
+        return established.asMono();
+    }
 
     /** Registers a barrier for the cookie {@code name}; {@code onPassed} runs once its event was delivered. */
     void expectCookie(String name, Runnable onPassed) {
         synchronized (cookies) {
-            if (closed) {
+            if (isClosed()) {
                 onPassed.run();
                 return;
             }
@@ -292,47 +213,33 @@ final class WatchSession implements RawEventListener {
         }
         if (onPassed != null) {
             // the barrier promises everything before it: a move-from still unpaired now is reported as a move out
-            for (Long cookie : new ArrayList<>(moves.keySet())) {
-                expire(cookie);
-            }
+            pairer.takeAll().forEach(this::movedOut);
             buffer.addBarrier(onPassed);
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ events
+    // ------------------------------------------------------------------------------------------------ input
 
     @Override
     public void onEvents(List<RawEvent> batch) {
-        if (closed) {
+        if (isClosed()) {
             return;
         }
-        tick();
-        try {
-            for (RawEvent e : batch) {
-                handle(e);
+        int n = batch.size();
+        if (queued.addAndGet(n) > MAX_QUEUED_EVENTS) {
+            queued.addAndGet(-n);
+            if (queueOverflowed.compareAndSet(false, true)) {
+                executor.execute(() -> run(() -> {
+                    queueOverflowed.set(false);
+                    overflow(List.of(), "the session could not keep up with the operating system's events");
+                }));
             }
-            checkBound();
-        } catch (WatchLimitExceptionUnchecked | FailUnchecked e) {
-            downstream.fail(e.getCause());
-            return;
-        } catch (RuntimeException e) {
-            downstream.fail(e);
             return;
         }
-        downstream.drain();
-    }
-
-    @Override
-    public void onOverflow() {
-        if (closed) {
-            return;
-        }
-        tick();
-        for (Long cookie : new ArrayList<>(moves.keySet())) {
-            expire(cookie);
-        }
-        lost("the operating system's event queue overflowed");
-        downstream.drain();
+        executor.execute(() -> {
+            queued.addAndGet(-n);
+            run(() -> handle(batch));
+        });
     }
 
     @Override
@@ -340,18 +247,114 @@ final class WatchSession implements RawEventListener {
         downstream.fail(error);
     }
 
-    private void tick() {
-        now = Instant.ofEpochMilli(timer.now(TimeUnit.MILLISECONDS));
-        wall = System.currentTimeMillis();
+    /** The rename window of {@code cookie} ended (timer thread): expire it after the events read so far. */
+    private void windowEnded(long cookie) {
+        WatchChannel c = channel;
+        if (c != null) {
+            c.execute(() -> executor.execute(() -> run(() -> movedOut(pairer.take(cookie)))));
+        }
     }
 
-    private void handle(RawEvent e) {
-        Node dir = byKey.get(e.key());
-        if (dir == null) {
+    /** Asks the executor to rescan the dirty subtrees (called by the delivery when demand is there). */
+    void requestRescan() {
+        if (rescanQueued.compareAndSet(false, true)) {
+            executor.execute(() -> {
+                rescanQueued.set(false);
+                run(() -> buffer.addReady(resync.rescan(now, e -> accepts(e.root(), e.path()))));
+            });
+        }
+    }
+
+    /** Whether dirty subtrees wait for a rescan. */
+    boolean dirtyPending() {
+        return resync.pending();
+    }
+
+    /** Runs one piece of work on the executor, then reports and signals the delivery. */
+    private void run(Runnable work) {
+        assert executor.inside();
+        if (isClosed()) {
+            return;
+        }
+        tick();
+        try {
+            work.run();
+            report();
+        } catch (RuntimeException e) {
+            downstream.fail(e);
+            return;
+        }
+        downstream.drain();
+    }
+
+    private void tick() {
+        now = Instant.ofEpochMilli(timer.now(TimeUnit.MILLISECONDS));
+        if (tree != null) {
+            tree.wall = System.currentTimeMillis();
+        }
+    }
+
+    /** Hands on what the tree collected: cookies found by listings, unwatchable directories, a fatal error. */
+    private void report() {
+        for (String cookie : tree.takeCookies()) {
+            cookieSeen(cookie);
+        }
+        for (Tree.Problem p : tree.takeProblems()) {
+            output(new FileEvent(Kind.OVERFLOW, p.path(), null, true, p.root().path(), now, p.cause()), false);
+        }
+        if (tree.fatal() != null) {
+            downstream.fail(tree.fatal());
+        }
+    }
+
+    private void handle(List<RawEvent> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            RawEvent e = batch.get(i);
+            if (pairing == WatchBackend.Pairing.ADJACENT && e.kind() == RawEvent.RawKind.MOVED_FROM) {
+                long cookie = --adjacentCookies; // negative: never a cookie of the OS
+                handle(e, cookie);
+                RawEvent next = i + 1 < batch.size() ? batch.get(i + 1) : null;
+                if (next != null && next.kind() == RawEvent.RawKind.MOVED_TO) {
+                    handle(next, cookie);
+                    i++;
+                } else {
+                    movedOut(pairer.take(cookie));
+                }
+            } else {
+                handle(e, e.cookie());
+            }
+        }
+    }
+
+    private void handle(RawEvent e, long cookie) {
+        if (e.kind() == RawEvent.RawKind.OVERFLOW) {
+            List<Resync.Scope> scopes = new ArrayList<>();
+            if (e.key() != null) {
+                Node node = tree.watched(e.key());
+                if (node == null) {
+                    return;
+                }
+                scopes.add(new Resync.Scope(node.root(), e.path().isEmpty() ? node.path() : node.path().resolve(e.path())));
+            }
+            overflow(scopes, "the operating system's event queue overflowed");
+            return;
+        }
+        Node watched = tree.watched(e.key());
+        if (watched == null) {
             return; // a watch we already dropped
         }
-        String name = e.name();
-        if (name.startsWith(COOKIE_PREFIX)) {
+        Tree.Target t = tree.target(watched, e.path());
+        if (t == null) {
+            Node missed = tree.unknownParent(watched, e.path());
+            if (missed != null) {
+                overflow(List.of(new Resync.Scope(missed.root(), missed.path())),
+                        "an event arrived for a directory the watcher did not know");
+            }
+            return;
+        }
+        Node dir = t.dir();
+        String name = t.name();
+        if (name.startsWith(Tree.COOKIE_PREFIX)) {
             // never delivered; also inside the tree, where a nested root of the same watcher writes its cookies
             if (dir.parent == null && e.kind() == RawEvent.RawKind.CREATED) {
                 cookieSeen(name);
@@ -359,39 +362,50 @@ final class WatchSession implements RawEventListener {
             return;
         }
         switch (e.kind()) {
-            case CREATED:
-                created(dir, name, e.directory());
-                break;
-            case MODIFIED:
-            case ATTRIBUTES:
-                modified(dir, name, e.directory());
-                break;
-            case DELETED:
-                deleted(dir, name);
-                break;
-            case MOVED_FROM:
-                movedFrom(dir, name, e.directory(), e.cookie());
-                break;
-            case MOVED_TO:
-                movedTo(dir, name, e.directory(), e.cookie());
-                break;
-            case SELF_DELETED:
-            case SELF_MOVED:
+            case CREATED -> created(dir, name, isDirectory(dir, name, e));
+            case MODIFIED, ATTRIBUTES -> modified(dir, name, isDirectory(dir, name, e));
+            case DELETED -> deleted(dir, name);
+            case MOVED_FROM -> movedFrom(dir, name, isDirectory(dir, name, e), cookie);
+            case MOVED_TO -> movedTo(dir, name, isDirectory(dir, name, e), cookie);
+            case SELF_DELETED, SELF_MOVED -> {
+                if (name.isEmpty() && dir.parent == null) {
+                    rootGone(dir);
+                }
+            }
+            case UNWATCHED -> {
+                tree.unwatched(dir);
                 if (dir.parent == null) {
                     rootGone(dir);
                 }
-                break;
-            case UNWATCHED:
-                byKey.remove(e.key());
-                dir.key = null;
-                if (dir.parent == null) {
-                    rootGone(dir);
-                }
-                break;
-            default:
-                throw new IllegalStateException("unknown raw event kind " + e.kind());
+            }
+            default -> throw new IllegalStateException("unknown raw event kind " + e.kind());
         }
     }
+
+    /** The OS's directory flag, or, where it did not say, the model's, or the disk's. */
+    private static boolean isDirectory(Node dir, String name, RawEvent e) {
+        switch (e.type()) {
+            case DIRECTORY:
+                return true;
+            case FILE:
+                return false;
+            default:
+                int state = name.isEmpty() ? Node.DIR : dir.state(name);
+                if (state >= 0) {
+                    return state == Node.DIR;
+                }
+                return e.kind() != RawEvent.RawKind.DELETED && e.kind() != RawEvent.RawKind.MOVED_FROM
+                        && Files.isDirectory(dir.path().resolve(name), LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    /** Events under {@code scopes} (every root when empty) were lost: pending renames end, the scopes go dirty. */
+    private void overflow(List<Resync.Scope> scopes, String why) {
+        pairer.takeAll().forEach(this::movedOut);
+        resync.lost(scopes, why);
+    }
+
+    // ------------------------------------------------------------------------------------------------ changes
 
     private void created(Node dir, String name, boolean isDir) {
         int old = dir.state(name);
@@ -399,14 +413,24 @@ final class WatchSession implements RawEventListener {
             if ((old == Node.DIR) == isDir) {
                 return; // already known: found by the scan that followed the directory's watch
             }
-            remove(dir, name, true);
+            removeAndReport(dir, name);
         }
         dir.put(name, isDir);
         Path path = dir.path().resolve(name);
         Node root = dir.root();
         emit(Kind.CREATED, path, null, isDir, root, false);
-        if (isDir && spec.recursive() && !prunes(root, path)) {
-            watchNew(dir, name, true);
+        if (isDir && spec.recursive() && !tree.prunes(root, path)) {
+            addDirectory(dir, name);
+        }
+    }
+
+    /** Watches and lists a new directory, reporting what is already inside. */
+    private void addDirectory(Node dir, String name) {
+        Snapshot found = new Snapshot();
+        tree.addDirectory(dir, name, found);
+        Node root = dir.root();
+        for (Snapshot.Change c : Snapshot.diff(new Snapshot(), found)) {
+            emit(c.kind(), c.path(), null, c.directory(), root, false);
         }
     }
 
@@ -426,64 +450,66 @@ final class WatchSession implements RawEventListener {
 
     private void deleted(Node dir, String name) {
         if (dir.has(name)) {
-            remove(dir, name, true);
+            removeAndReport(dir, name);
         }
+    }
+
+    /** Removes {@code name} from {@code dir} and reports its subtree deleted, children first. */
+    private void removeAndReport(Node dir, String name) {
+        List<Tree.Change> gone = new ArrayList<>();
+        Node.Removed e = tree.remove(dir, name, gone);
+        if (e == null) {
+            return;
+        }
+        Node root = dir.root();
+        for (Tree.Change c : gone) {
+            emit(Kind.DELETED, c.path(), null, c.dir(), root, false);
+        }
+        emit(Kind.DELETED, dir.path().resolve(name), null, e.dir(), root, false);
     }
 
     private void movedFrom(Node dir, String name, boolean isDir, long cookie) {
-        Removed entry = dir.remove(name);
+        Node.Removed entry = dir.remove(name);
         if (entry == null) {
-            entry = new Removed(isDir, null);
+            entry = new Node.Removed(isDir, null);
         }
-        Disposable t = timer.schedule(() -> channel.execute(() -> {
-            if (!closed) {
-                tick();
-                expire(cookie);
-                downstream.drain();
-            }
-        }), spec.renameWindow().toNanos(), TimeUnit.NANOSECONDS);
-        PendingMove old = moves.put(cookie, new PendingMove(dir, name, entry, dir.path().resolve(name), dir.root(), t));
-        if (old != null) {
-            old.timer().dispose();
-        }
+        RenamePairer.Pending replaced = pairer.hold(cookie, dir, name, entry, pairing == WatchBackend.Pairing.BY_COOKIE);
+        movedOut(replaced);
     }
 
-    /** The rename window ended without a move-to: the entry left the tree. */
-    private void expire(long cookie) {
-        PendingMove m = moves.remove(cookie);
+    /** The first half of a rename found no second half: the entry left the tree. Null is ignored. */
+    private void movedOut(RenamePairer.Pending m) {
         if (m == null) {
             return;
         }
-        m.timer().dispose();
         if (m.entry().node() != null) {
-            List<Change> gone = new ArrayList<>();
-            drop(m.entry().node(), gone);
-            for (Change c : gone) {
-                emit(Kind.DELETED, c.path, null, c.dir, m.root(), false);
+            List<Tree.Change> gone = new ArrayList<>();
+            tree.drop(m.entry().node(), gone);
+            for (Tree.Change c : gone) {
+                emit(Kind.DELETED, c.path(), null, c.dir(), m.root(), false);
             }
         }
         emit(Kind.DELETED, m.path(), null, m.entry().dir(), m.root(), false);
     }
 
     private void movedTo(Node dir, String name, boolean isDir, long cookie) {
-        PendingMove m = moves.remove(cookie);
+        RenamePairer.Pending m = cookie == 0 ? null : pairer.take(cookie);
         if (m == null) {
             // moved in from outside the tree
             if (dir.has(name)) {
-                remove(dir, name, true);
+                removeAndReport(dir, name);
             }
             created(dir, name, isDir);
             return;
         }
-        m.timer().dispose();
         boolean replaced = dir.has(name);
         if (replaced) {
-            remove(dir, name, false);
+            tree.remove(dir, name, new ArrayList<>());
         }
-        Removed entry = m.entry();
+        Node.Removed entry = m.entry();
         Path path = dir.path().resolve(name);
         Node root = dir.root();
-        boolean watchIt = entry.dir() && spec.recursive() && !prunes(root, path);
+        boolean watchIt = entry.dir() && spec.recursive() && !tree.prunes(root, path);
         Node moved = entry.node();
         dir.put(name, entry.dir());
         if (moved != null) {
@@ -493,521 +519,60 @@ final class WatchSession implements RawEventListener {
             if (watchIt) {
                 dir.attach(name, moved);
             } else {
-                drop(moved, new ArrayList<>());
+                tree.drop(moved, new ArrayList<>());
                 moved = null;
             }
         }
-        // a side inside a dirty subtree is left to that subtree's rescan
-        boolean wasVisible = accepts(m.root(), m.path()) && !absorbed(m.root().path(), m.path());
-        boolean isVisible = accepts(root, path) && !absorbed(root.path(), path);
+        boolean wasVisible = visible(m.root(), m.path());
+        boolean isVisible = visible(root, path);
         if (wasVisible && isVisible) {
-            buffer.add(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null, replaced);
-            checkBound();
+            output(new FileEvent(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null), replaced);
         } else if (isVisible) {
             emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir(), root, false);
         } else if (wasVisible) {
             emit(Kind.DELETED, m.path(), null, entry.dir(), m.root(), false);
         }
         if (watchIt && moved == null) {
-            watchNew(dir, name, true); // e.g. renamed from an excluded name: its content becomes visible
+            addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
         }
     }
 
     private void rootGone(Node root) {
-        if (!roots.remove(root)) {
+        if (!tree.roots.contains(root)) {
             return;
         }
-        drop(root, new ArrayList<>());
-        emit(Kind.DELETED, root.path(), null, true, root, true);
-        dirty.removeIf(d -> d.root() == root);
-        if (roots.isEmpty()) {
+        tree.removeRoot(root);
+        resync.rootGone(root);
+        output(new FileEvent(Kind.DELETED, root.path(), null, true, root.path(), now, null), false);
+        if (tree.roots.isEmpty()) {
             downstream.rootsGone();
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ model
-
-    private record Change(Path path, boolean dir) {
-    }
-
-    /** Removes {@code name} from {@code dir}, unwatching its subtree; reports DELETED for all of it when asked. */
-    private void remove(Node dir, String name, boolean report) {
-        Removed e = dir.remove(name);
-        if (e == null) {
-            return;
-        }
-        Path path = dir.path().resolve(name);
-        Node root = dir.root();
-        if (e.node() != null) {
-            List<Change> gone = new ArrayList<>();
-            drop(e.node(), gone);
-            if (report) {
-                for (Change c : gone) {
-                    emit(Kind.DELETED, c.path, null, c.dir, root, false);
-                }
-            }
-        }
-        if (report) {
-            emit(Kind.DELETED, path, null, e.dir(), root, false);
-        }
-    }
-
-    /** Unwatches {@code node} and everything below; collects the entries below it, deepest first. */
-    private void drop(Node node, List<Change> gone) {
-        Path dir = node.path();
-        node.forEach((name, isDir, child) -> {
-            if (child != null) {
-                drop(child, gone);
-            }
-            gone.add(new Change(dir.resolve(name), isDir));
-        });
-        node.clear();
-        if (node.key != null) {
-            byKey.remove(node.key);
-            channel.remove(node.key);
-            node.key = null;
-        }
-    }
-
-    /** Watches a new directory, then scans it; reports what the scan finds when {@code report}. */
-    private void watchNew(Node parent, String name, boolean report) {
-        Node node = new Node(parent, name, null);
-        if (!watch(node)) {
-            return;
-        }
-        parent.attach(name, node);
-        Snapshot found = report ? new Snapshot() : null;
-        reconcile(node, found, false); // compared with nothing: every entry is new, times are not needed
-        if (found != null) {
-            Node root = node.root();
-            for (Snapshot.Change c : Snapshot.diff(new Snapshot(), found)) {
-                emit(c.kind(), c.path(), null, c.directory(), root, false);
-            }
-        }
-    }
-
-    /** Adds the OS watch for {@code node}; false when the directory vanished or cannot be watched (reported). */
-    private boolean watch(Node node) {
-        try {
-            node.key = channel.add(node.path());
-            byKey.put(node.key, node);
-            return true;
-        } catch (NoSuchFileException e) {
-            return false; // gone already: its deletion event follows
-        } catch (WatchLimitException e) {
-            throw new WatchLimitExceptionUnchecked(e);
-        } catch (WatchException e) {
-            unwatchable(node, e);
-            return false;
-        } catch (IOException e) {
-            unwatchable(node, new WatchException("cannot watch " + node.path() + ": " + e, node.path(), null, 0, e));
-            return false;
-        }
-    }
-
-    private void unwatchable(Node node, WatchException cause) {
-        Node root = node.root();
-        Path path = node.path();
-        if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
-            throw new FailUnchecked(cause);
-        }
-        buffer.add(Kind.OVERFLOW, path, null, true, root.path(), now, cause, false);
-    }
-
-    /**
-     * Brings the model of {@code node}'s subtree in line with the disk: lists each directory, adds and removes
-     * entries, watches new directories (watch first, then list) and unwatches vanished ones. Records what it found
-     * (with modification times) into {@code found} when not null. Reports nothing itself.
-     */
-    private void reconcile(Node node, Snapshot found) {
-        reconcile(node, found, true);
-    }
-
-    /** As {@link #reconcile(Node, Snapshot)}; {@code timed}: record modification times (a stat per file). */
-    private void reconcile(Node node, Snapshot found, boolean timed) {
-        NameSet listed = list(node);
-        if (listed == null) {
-            return;
-        }
-        for (String cookie : listed.removeStartingWith(COOKIE_PREFIX_UTF8)) {
-            if (node.parent == null) {
-                cookieSeen(cookie); // its event may have been lost in the overflow that caused this rescan
-            }
-        }
-        if (node.names.size() == 0 && node.dirs == null) {
-            node.names = listed; // a new directory: the listing is the model
-        } else {
-            List<String> vanished = new ArrayList<>();
-            node.forEach((name, isDir, child) -> {
-                int flags = listed.get(name);
-                if (flags < 0 || (flags == Node.DIR) != isDir) {
-                    vanished.add(name);
-                }
-            });
-            for (String name : vanished) {
-                remove(node, name, false);
-            }
-            listed.forEach((name, flags) -> {
-                if (!node.has(name)) {
-                    node.names.put(name, flags);
-                }
-            });
-        }
-        node.scannedAt = wall;
-        Path dirPath = node.path();
-        if (found != null) {
-            listed.forEach((name, flags) -> {
-                Path path = dirPath.resolve(name);
-                boolean isDir = flags == Node.DIR;
-                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
-            });
-        }
-        if (!spec.recursive()) {
-            return;
-        }
-        List<String> subdirs = new ArrayList<>();
-        listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
-        Node root = node.root();
-        for (String name : subdirs) {
-            Node child = node.dirs == null ? null : node.dirs.get(name);
-            if (child == null) {
-                Path path = dirPath.resolve(name);
-                if (prunes(root, path)) {
-                    continue;
-                }
-                child = new Node(node, name, path);
-                if (!watch(child)) {
-                    continue;
-                }
-                node.attach(name, child);
-            }
-            reconcile(child, found, timed);
-        }
-    }
-
-    /** A file's modification time; {@link Long#MAX_VALUE} ("changed") when it cannot be read. */
-    private static long modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /** Lists a directory (links not followed); null when it vanished. */
-    private NameSet list(Node node) {
-        Path dir = node.path();
-        NameSet out = new NameSet();
-        try {
-            lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
-            return out;
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return null;
-        } catch (AccessDeniedException e) {
-            unwatchable(node, new WatchException("cannot list " + dir + ": permission denied; events for its "
-                    + "entries are reported but its existing content is unknown", dir, "opendir", 0, e));
-            return out;
-        } catch (IOException e) {
-            unwatchable(node, new WatchException("cannot list " + dir + ": " + e.getMessage(), dir, "opendir", 0, e));
-            return out;
         }
     }
 
     // ------------------------------------------------------------------------------------------------ output
 
-    private void emit(Kind kind, Path path, Path previous, boolean dir, Node root, boolean always) {
-        if (!always) {
-            if (!dirty.isEmpty() && absorbed(root.path(), path)) {
-                return;
-            }
-            if (!accepts(root, path)) {
-                return;
-            }
-        }
-        buffer.add(kind, path, previous, dir, root.path(), now, null, false);
-        checkBound();
-    }
-
-    /** Whether events of {@code root} at {@code path} are left to a pending rescan of a dirty subtree of that root. */
-    private boolean absorbed(Path root, Path path) {
-        for (Dirty d : dirty) {
-            if (path.startsWith(d.scope()) && d.root().path().equals(root)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether events for {@code path} (under {@code root}) pass the filter. */
-    private boolean accepts(Node root, Path path) {
-        return spec.filter() == PathFilter.ALL || spec.filter().accepts(rel(root, path));
-    }
-
-    /** Whether the directory {@code path} is excluded from watching. */
-    private boolean prunes(Node root, Path path) {
-        return spec.filter() != PathFilter.ALL && spec.filter().prunes(rel(root, path));
-    }
-
-    private static String rel(Node root, Path path) {
-        String r = root.path().relativize(path).toString();
-        return File.separatorChar == '/' ? r : r.replace(File.separatorChar, '/');
-    }
-
-    /** A subtree of one root: {@code path} is the root's path or lies below it. */
-    private record Scope(Node root, Path path) {
-        boolean contains(Scope other) {
-            return root == other.root && other.path.startsWith(path);
+    /** The one output path for changes in the tree: delivered when {@link #visible}. */
+    private void emit(Kind kind, Path path, Path previous, boolean dir, Node root, boolean replaced) {
+        if (visible(root, path)) {
+            output(new FileEvent(kind, path, previous, dir, root.path(), now, null), replaced);
         }
     }
 
-    /** When the buffer holds more paths than allowed, collapse it into dirty subtrees. */
-    private void checkBound() {
-        if (buffer.pathSlots() <= spec.maxPendingPaths()) {
-            return;
-        }
-        List<EventBuffer.Slot> taken = buffer.takeEvents();
-        List<Scope> scopes = new ArrayList<>();
-        for (EventBuffer.Slot s : taken) {
-            Node root = rootNamed(s.root);
-            if (root == null) {
-                continue; // a root that is gone: its events are delivered as they are
-            }
-            Path p = s.kind == Kind.OVERFLOW ? s.path : s.path.getParent();
-            if (p == null || !p.startsWith(s.root)) {
-                p = s.root;
-            }
-            Scope scope = new Scope(root, p);
-            if (!scopes.contains(scope)) {
-                scopes.add(scope);
-            }
-        }
-        while (scopes.size() > MAX_DIRTY_SCOPES) {
-            List<Scope> wider = new ArrayList<>();
-            for (Scope sc : scopes) {
-                Scope w = sc.path().equals(sc.root().path()) ? sc : new Scope(sc.root(), sc.path().getParent());
-                if (!wider.contains(w)) {
-                    wider.add(w);
-                }
-            }
-            if (wider.size() == scopes.size()) {
-                break;
-            }
-            scopes = wider;
-        }
-        markDirty(scopes, taken, new WatchOverflowException("more than " + spec.maxPendingPaths()
-                + " paths were waiting for a slow subscriber; their events were merged into a rescan", null, null));
+    /** The one visibility check: not left to the rescan of a dirty subtree, and accepted by the filter. */
+    private boolean visible(Node root, Path path) {
+        return !resync.absorbs(root, path) && accepts(root.path(), path);
     }
 
-    private Node rootNamed(Path rootPath) {
-        for (Node r : roots) {
-            if (r.path().equals(rootPath)) {
-                return r;
-            }
+    private boolean accepts(Path root, Path path) {
+        if (spec.filter() == PathFilter.ALL) {
+            return true;
         }
-        return null;
+        return spec.filter().accepts(Node.rel(root, path));
     }
 
-    /** Events were lost for every root: each becomes a dirty scope. */
-    private void lost(String why) {
-        List<Scope> scopes = new ArrayList<>();
-        for (Node r : roots) {
-            scopes.add(new Scope(r, r.path()));
-        }
-        markDirty(scopes, buffer.takeEvents(), new WatchOverflowException(why, null, null));
-    }
-
-    /**
-     * Marks {@code scopes} dirty: the baseline of each is the model as the subscriber knows it (the model with the
-     * undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
-     */
-    private void markDirty(List<Scope> requested, List<EventBuffer.Slot> taken, WatchOverflowException why) {
-        if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
-            downstream.fail(new WatchOverflowException(why.getMessage() + " (overflow strategy ERROR)",
-                    requested.isEmpty() ? null : requested.get(0).path(), null));
-            return;
-        }
-        // normalise: drop scopes nested in others
-        List<Scope> scopes = new ArrayList<>();
-        for (Scope sc : requested) {
-            boolean nested = false;
-            for (Scope other : requested) {
-                if (!other.equals(sc) && other.contains(sc)) {
-                    nested = true;
-                }
-            }
-            if (!nested && !scopes.contains(sc)) {
-                scopes.add(sc);
-            }
-        }
-        for (Scope sc : scopes) {
-            Node root = sc.root();
-            Path scope = sc.path();
-            if (absorbed(root.path(), scope)) {
-                continue;
-            }
-            Snapshot base = new Snapshot();
-            Node node = nodeAt(root, scope);
-            if (node != null && node != root) {
-                base.put(scope, new Snapshot.Stamp(true, wall)); // so that the scope's own deletion is found
-            }
-            if (node != null) {
-                record(node, base);
-            }
-            for (PendingMove m : moves.values()) {
-                if (m.root() == root && m.path().startsWith(scope)) {
-                    base.put(m.path(), new Snapshot.Stamp(m.entry().dir(), m.dir().scannedAt));
-                    if (m.entry().node() != null) {
-                        record(m.entry().node(), base);
-                    }
-                }
-            }
-            // older dirty scopes inside this one keep their (older) baselines
-            for (Iterator<Dirty> it = dirty.iterator(); it.hasNext();) {
-                Dirty d = it.next();
-                if (d.root() == root && d.scope().startsWith(scope)) {
-                    base.overlay(d.baseline(), d.scope());
-                    it.remove();
-                }
-            }
-            for (int i = taken.size() - 1; i >= 0; i--) {
-                EventBuffer.Slot s = taken.get(i);
-                if (s.kind != Kind.OVERFLOW && root.path().equals(s.root) && s.path.startsWith(scope)) {
-                    rollBack(base, s);
-                }
-            }
-            dirty.add(new Dirty(scope, root, base, new WatchOverflowException(why.getMessage() + "; rescanning "
-                    + scope, scope, null)));
-        }
-        for (EventBuffer.Slot s : taken) {
-            boolean inScope = s.path != null && absorbed(s.root, s.path);
-            if (!inScope) {
-                buffer.add(s.kind, s.path, s.previous, s.directory, s.root, s.time, s.cause, false);
-            }
-        }
-        dirtyPending = !dirty.isEmpty();
-    }
-
-    /** Undoes one undelivered event in a baseline, so that the baseline is what the subscriber knows. */
-    private static void rollBack(Snapshot base, EventBuffer.Slot s) {
-        switch (s.kind) {
-            case CREATED:
-                base.remove(s.path);
-                if (s.directory) {
-                    base.removeBelow(s.path);
-                }
-                break;
-            case DELETED:
-            case MODIFIED:
-                base.put(s.path, new Snapshot.Stamp(s.directory, Long.MIN_VALUE));
-                break;
-            case RENAMED: {
-                base.remove(s.path);
-                Map<Path, Snapshot.Stamp> below = s.directory ? base.removeBelow(s.path) : Map.of();
-                base.put(s.previous, new Snapshot.Stamp(s.directory, Long.MIN_VALUE));
-                below.forEach((p, st) -> base.put(s.previous.resolve(s.path.relativize(p)), st));
-                break;
-            }
-            default:
-                break;
-        }
-    }
-
-    private void record(Node node, Snapshot into) {
-        Path dir = node.path();
-        long seenAt = node.scannedAt;
-        node.forEach((name, isDir, child) -> {
-            into.put(dir.resolve(name), new Snapshot.Stamp(isDir, seenAt));
-            if (child != null) {
-                record(child, into);
-            }
-        });
-    }
-
-    private static Node nodeAt(Node root, Path p) {
-        Node n = root;
-        for (Path part : root.path().relativize(p)) {
-            if (part.toString().isEmpty()) {
-                continue;
-            }
-            n = n.dirs == null ? null : n.dirs.get(part.toString());
-            if (n == null) {
-                return null;
-            }
-        }
-        return n;
-    }
-
-    /** Whether dirty subtrees wait for a rescan. */
-    boolean dirtyPending() {
-        return dirtyPending;
-    }
-
-    /** Asks the loop to rescan the dirty subtrees (called by the drain when demand is there). */
-    void requestRescan() {
-        if (rescanQueued.compareAndSet(false, true)) {
-            channel.execute(() -> {
-                rescanQueued.set(false);
-                if (!closed) {
-                    rescanDirty();
-                    downstream.drain();
-                }
-            });
-        }
-    }
-
-    private void rescanDirty() {
-        tick();
-        List<Dirty> todo = new ArrayList<>(dirty);
-        dirty.clear();
-        dirtyPending = false;
-        List<dev.vigil.watch.FileEvent> out = new ArrayList<>();
-        try {
-            for (Dirty d : todo) {
-                if (!roots.contains(d.root())) {
-                    continue;
-                }
-                Path rootPath = d.root().path();
-                out.add(new dev.vigil.watch.FileEvent(Kind.OVERFLOW, d.scope(), null, true, rootPath, now, d.cause()));
-                Snapshot found = new Snapshot();
-                Node node = nodeAt(d.root(), d.scope());
-                if (node != null) {
-                    if (node != d.root()) {
-                        found.put(d.scope(), new Snapshot.Stamp(true, 0));
-                    }
-                    reconcile(node, found);
-                }
-                if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {
-                    continue;
-                }
-                for (Snapshot.Change c : Snapshot.diff(d.baseline(), found)) {
-                    if (accepts(d.root(), c.path())) {
-                        out.add(new dev.vigil.watch.FileEvent(c.kind(), c.path(), null, c.directory(), rootPath, now,
-                                null));
-                    }
-                }
-            }
-        } catch (WatchLimitExceptionUnchecked | FailUnchecked e) {
-            downstream.fail(e.getCause());
-            return;
-        }
-        buffer.addReady(out);
-    }
-
-    /** Carries a limit error out of the recursive scan. */
-    static final class WatchLimitExceptionUnchecked extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        WatchLimitExceptionUnchecked(WatchLimitException cause) {
-            super(cause);
-        }
-    }
-
-    /** Carries an error that must end the session (overflow strategy ERROR). */
-    static final class FailUnchecked extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        FailUnchecked(WatchException cause) {
-            super(cause);
-        }
+    /** Into the buffer, unconditionally (root deletion, unwatchable directories, checked events). */
+    private void output(FileEvent e, boolean replaced) {
+        buffer.add(e, replaced);
+        resync.checkBound();
     }
 }

@@ -18,7 +18,7 @@ class EventBufferTest {
     private static final Path B = ROOT.resolve("b");
 
     private static void add(EventBuffer b, Kind kind, Path path, boolean dir) {
-        b.add(kind, path, null, dir, ROOT, Instant.EPOCH, null, false);
+        b.add(new FileEvent(kind, path, null, dir, ROOT, Instant.EPOCH, null), false);
     }
 
     private static List<String> drain(EventBuffer b) {
@@ -80,14 +80,14 @@ class EventBufferTest {
     void createdThenRenamedIsCreatedUnderTheNewNameOrModifiedWhenItReplacedAnEntry() {
         EventBuffer b = new EventBuffer(true, false);
         add(b, Kind.CREATED, A, false);
-        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, false);
+        b.add(new FileEvent(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null), false);
         assertThat(drain(b)).containsExactly("CREATED b");
 
         add(b, Kind.CREATED, A, false); // an atomic save: temp file written, then renamed over the target
-        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, true);
+        b.add(new FileEvent(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null), true);
         assertThat(drain(b)).containsExactly("MODIFIED b");
 
-        b.add(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null, false);
+        b.add(new FileEvent(Kind.RENAMED, B, A, false, ROOT, Instant.EPOCH, null), false);
         assertThat(drain(b)).containsExactly("RENAMED b <- a");
     }
 

@@ -16,8 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A strict fake backend: its loop is one thread, raw events are injected by the test (inotify-style: per directory,
- * cookies for moves), watches are counted so that leaks fail the test, and failures can be injected per path.
+ * A strict fake backend: its loop is one thread, raw events are injected by the test, watches are counted so that
+ * leaks fail the test, and failures can be injected per path. Two shapes: {@link #FakeWatchBackend()} emulates a
+ * per-directory API (inotify: one watch per directory, one-segment names, directory flags, cookies for moves);
+ * {@link #recursive()} emulates a recursive one (ReadDirectoryChangesW with the subtree flag: one watch per root,
+ * multi-segment paths, no directory flag, rename halves adjacent without a cookie). Like a real reader thread, its
+ * loop refuses to run pipeline work: {@code add} and {@code remove} on it fail the test.
  */
 public final class FakeWatchBackend implements WatchBackend {
 
@@ -26,7 +30,20 @@ public final class FakeWatchBackend implements WatchBackend {
     private final Set<FakeChannel> channels = ConcurrentHashMap.newKeySet();
     private final Map<Path, IOException> failures = new ConcurrentHashMap<>();
 
+    private final Capabilities capabilities;
+
+    /** The per-directory shape. */
     public FakeWatchBackend() {
+        this(Capabilities.PER_DIRECTORY);
+    }
+
+    /** The recursive shape. */
+    public static FakeWatchBackend recursive() {
+        return new FakeWatchBackend(new Capabilities(true, Pairing.ADJACENT));
+    }
+
+    private FakeWatchBackend(Capabilities capabilities) {
+        this.capabilities = capabilities;
         loop = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "vigil-fake-loop");
             t.setDaemon(true);
@@ -51,6 +68,11 @@ public final class FakeWatchBackend implements WatchBackend {
     }
 
     @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
     public WatchChannel open(RawEventListener listener) {
         FakeChannel c = new FakeChannel(listener);
         channels.add(c);
@@ -71,15 +93,21 @@ public final class FakeWatchBackend implements WatchBackend {
     public record Ev(Path dir, RawEvent.RawKind kind, String name, boolean isDir, long cookie) {
     }
 
-    /** Delivers events as one batch per channel. */
+    /**
+     * Delivers events as one batch per channel. In the recursive shape an event goes to the watch of each root
+     * containing its directory, with a path relative to that root and no directory flag; a cookie is dropped.
+     */
     public void batch(List<Ev> events) {
         loop.execute(() -> {
             for (FakeChannel c : channels) {
                 List<RawEvent> out = new ArrayList<>();
                 for (Ev e : events) {
                     for (Map.Entry<Object, Path> w : c.watches.entrySet()) {
-                        if (w.getValue().equals(e.dir())) {
+                        if (!capabilities.recursive() && w.getValue().equals(e.dir())) {
                             out.add(new RawEvent(w.getKey(), e.kind(), e.name(), e.isDir(), e.cookie()));
+                        } else if (capabilities.recursive() && e.dir().startsWith(w.getValue())) {
+                            String rel = w.getValue().relativize(e.dir().resolve(e.name())).toString();
+                            out.add(new RawEvent(w.getKey(), e.kind(), rel, RawEvent.EntryType.UNKNOWN, 0));
                         }
                     }
                 }
@@ -94,7 +122,7 @@ public final class FakeWatchBackend implements WatchBackend {
     public void overflow() {
         loop.execute(() -> channels.forEach(c -> {
             if (!c.closed) {
-                c.listener.onOverflow();
+                c.listener.onEvents(List.of(RawEvent.overflow(null, "")));
             }
         }));
     }
@@ -118,7 +146,7 @@ public final class FakeWatchBackend implements WatchBackend {
 
     /** Fails when a channel is still open or holds watches. */
     public void checkNoOpenWatches() throws InterruptedException {
-        // a cancel may be carried out by a drain running on the loop: give the loop a bounded time to close
+        // a cancel is carried out on the session's executor: give it a bounded time to close
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (;;) {
             settle();
@@ -147,8 +175,11 @@ public final class FakeWatchBackend implements WatchBackend {
 
         @Override
         public Object add(Path dir) throws IOException {
-            if (!inLoop()) {
-                throw new IllegalStateException("add off the loop");
+            if (inLoop()) {
+                throw new IllegalStateException("add on the reader thread: it must only read and route");
+            }
+            if (closed) {
+                throw new IllegalStateException("add on a closed channel");
             }
             IOException f = failures.get(dir);
             if (f != null) {
@@ -164,8 +195,8 @@ public final class FakeWatchBackend implements WatchBackend {
 
         @Override
         public void remove(Object key) {
-            if (!inLoop()) {
-                throw new IllegalStateException("remove off the loop");
+            if (inLoop()) {
+                throw new IllegalStateException("remove on the reader thread: it must only read and route");
             }
             watches.remove(key);
         }
@@ -177,20 +208,15 @@ public final class FakeWatchBackend implements WatchBackend {
             }
         }
 
-        @Override
-        public boolean inLoop() {
+        boolean inLoop() {
             return Thread.currentThread() == loopThread;
         }
 
+        /** Like the real loops: once it returns, the watches are gone and no callback starts. */
         @Override
         public void close() {
-            if (closed) {
-                return;
-            }
-            loop.execute(() -> {
-                closed = true;
-                watches.clear();
-            });
+            closed = true;
+            watches.clear();
         }
     }
 }

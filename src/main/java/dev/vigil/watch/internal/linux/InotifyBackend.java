@@ -10,6 +10,7 @@ import dev.vigil.watch.internal.linux.jna.Inotify;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
+import reactor.core.Exceptions;
 
 /**
  * The Linux backend: one inotify fd and one thread ({@code vigil-inotify-N}) per instance, shared by all its
@@ -22,6 +23,10 @@ import java.util.Optional;
  */
 public final class InotifyBackend implements WatchBackend {
     private static final InotifyBackend SHARED = new InotifyBackend();
+
+    private static final Object PROBE_LOCK = new Object();
+    private static Optional<Throwable> probed; // guarded by PROBE_LOCK: the remembered result, null until final
+    private static Throwable firstFailure; // guarded by PROBE_LOCK: the real cause of the first transient failure
 
     private InotifyLoop loop; // guarded by this
     private boolean closed; // guarded by this
@@ -50,14 +55,49 @@ public final class InotifyBackend implements WatchBackend {
         return 100;
     }
 
-    /** Probes once per JVM: {@code inotify_init1}, then {@code close} at once. */
+    /**
+     * Probes {@code inotify_init1}, then {@code close}s at once. A success, or the kernel's refusal (an errno), is
+     * remembered for the life of the JVM. A failure to load or call native code (JNA missing, its native library
+     * refused, a class initialisation interrupted by an agent such as BlockHound) is not: a later call probes
+     * again and may succeed, and a failure that only repeats an earlier one (a {@link NoClassDefFoundError} once a
+     * class initialisation failed) carries the earlier, real cause.
+     */
     @Override
     public Optional<Throwable> unavailabilityCause() {
-        try {
-            return Probe.CAUSE;
-        } catch (LinkageError e) { // JNA itself is missing: the probe class cannot even load
-            return Optional.of(new WatchException("JNA is not usable: " + e, null, null, 0, e));
+        synchronized (PROBE_LOCK) {
+            if (probed != null) {
+                return probed;
+            }
+            int fd;
+            try {
+                fd = Inotify.inotify_init1(Inotify.IN_NONBLOCK | Inotify.IN_CLOEXEC);
+            } catch (LastErrorException e) {
+                probed = Optional.of(Errors.init(e.getErrorCode(), e));
+                return probed;
+            } catch (Throwable e) { // LinkageError, or anything thrown into a class initialisation
+                Exceptions.throwIfJvmFatal(e);
+                if (firstFailure == null) {
+                    firstFailure = e;
+                } else if (e != firstFailure) {
+                    e.addSuppressed(firstFailure);
+                }
+                return Optional.of(new WatchException("inotify_init1 could not be called through JNA: " + e
+                        + (e == firstFailure ? "" : " (first failure: " + firstFailure + ")"), null, "inotify_init1", 0,
+                        firstFailure));
+            }
+            try {
+                Inotify.close(fd);
+            } catch (LastErrorException e) {
+                // The fd is released even so; the probe succeeded.
+            }
+            probed = Optional.empty();
+            return probed;
         }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return Capabilities.PER_DIRECTORY;
     }
 
     /** Lists with {@code getdents64} (entry types without a {@code stat} each) where libc has it. */
@@ -126,28 +166,5 @@ public final class InotifyBackend implements WatchBackend {
     /** The inotify fd of the running loop, or -1 (for tests reading /proc/self/fdinfo). */
     synchronized int inotifyFd() {
         return loop == null || loop.isDead() ? -1 : loop.inotifyFd();
-    }
-
-    /** The result of the probe: the only code that touches JNA before the backend is chosen. */
-    private static final class Probe {
-        static final Optional<Throwable> CAUSE = run();
-
-        private static Optional<Throwable> run() {
-            int fd;
-            try {
-                fd = Inotify.inotify_init1(Inotify.IN_NONBLOCK | Inotify.IN_CLOEXEC);
-            } catch (LastErrorException e) {
-                return Optional.of(Errors.init(e.getErrorCode(), e));
-            } catch (LinkageError | RuntimeException e) {
-                return Optional.of(new WatchException("inotify_init1 could not be called through JNA: " + e,
-                        null, "inotify_init1", 0, e));
-            }
-            try {
-                Inotify.close(fd);
-            } catch (LastErrorException e) {
-                // The fd is released even so; the probe succeeded.
-            }
-            return Optional.empty();
-        }
     }
 }

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One session on an {@link InotifyLoop}: its listener, its registrations, and whether it is closed.
  *
- * <p>{@link #close()} from another thread returns at once: no callback starts after it returns, but one
- * already running on the loop thread may finish; the watches are removed by a task on the loop thread.
+ * <p>{@link #close()} returns once the channel's watches are removed: no callback starts after it returns, but
+ * one already running on the loop thread may finish.
  */
 final class InotifyChannel implements WatchChannel {
     final RawEventListener listener;
@@ -44,7 +44,6 @@ final class InotifyChannel implements WatchChannel {
     @Override
     public Object add(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
-        loop.checkInLoop("add");
         if (isClosed()) {
             throw new ClosedWatchServiceException();
         }
@@ -53,7 +52,6 @@ final class InotifyChannel implements WatchChannel {
 
     @Override
     public void remove(Object key) {
-        loop.checkInLoop("remove");
         loop.remove(this, key);
     }
 
@@ -65,8 +63,8 @@ final class InotifyChannel implements WatchChannel {
         }
     }
 
-    @Override
-    public boolean inLoop() {
+    /** Whether the caller runs on the loop thread (for tests). */
+    boolean inLoop() {
         return loop.inLoop();
     }
 

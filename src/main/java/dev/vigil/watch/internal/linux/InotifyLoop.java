@@ -30,12 +30,14 @@ import reactor.util.context.Context;
 
 /**
  * One inotify instance and its eventfd, owned by a daemon thread that blocks in {@code poll()} on both and
- * hands what it reads to the channels' listeners.
+ * hands what it reads to the channels' listeners. The thread only reads and routes: listeners queue what they get.
  *
- * <p>Confinement: the inotify fd, the wd table, the read buffer and every listener call belong to the loop
- * thread. Other threads reach the loop only through {@link #submit} (a queue plus an eventfd write that wakes
- * {@code poll()}), {@link #open}, and {@link #stop}. Closing a fd does not wake a thread blocked on it, hence
- * the eventfd.
+ * <p>Confinement: the read buffer and every listener call belong to the loop thread. The wd table is shared with
+ * the sessions' threads, which add and remove watches themselves, under {@link #watchLock}: the loop routes each
+ * read under that lock, so an event of a wd can never be routed before the {@code inotify_add_watch} that created
+ * it has recorded its owner. Other threads reach the loop through {@link #submit} (a queue plus an eventfd write
+ * that wakes {@code poll()}), {@link #open}, and {@link #stop}. Closing a fd does not wake a thread blocked on it,
+ * hence the eventfd.
  */
 final class InotifyLoop implements Runnable {
 
@@ -69,8 +71,12 @@ final class InotifyLoop implements Runnable {
     private volatile boolean dead;
     private Throwable failure;
 
-    // Loop thread only.
+    /** Guards the wd table, every channel's set of watches, and the inotify fd against its close. */
+    private final Object watchLock = new Object();
     private final Map<Integer, List<Watch>> watches = new HashMap<>();
+    private boolean fdClosed; // guarded by watchLock
+
+    // Loop thread only.
     private final List<InotifyChannel> touched = new ArrayList<>();
     private final ArrayDeque<Task> due = new ArrayDeque<>();
     private final ByteBuffer events = ByteBuffer.allocateDirect(BUFFER_SIZE).order(ByteOrder.nativeOrder());
@@ -169,13 +175,6 @@ final class InotifyLoop implements Runnable {
 
     int inotifyFd() {
         return inotify.get();
-    }
-
-    void checkInLoop(String what) {
-        if (!inLoop()) {
-            throw new IllegalStateException(what + " must be called on the loop thread " + thread.getName()
-                    + ", not on " + Thread.currentThread().getName());
-        }
     }
 
     /** Queues {@code task} for the loop thread; a task of a channel runs only while the channel is open. */
@@ -294,6 +293,13 @@ final class InotifyLoop implements Runnable {
 
     /** Parses {@code n} bytes of {@code struct inotify_event} and delivers one batch per channel. */
     private void dispatch(int n) {
+        synchronized (watchLock) {
+            route(n);
+        }
+        flush();
+    }
+
+    private void route(int n) {
         int pos = 0;
         while (pos + Inotify.EVENT_HEADER_SIZE <= n) {
             int wd = events.getInt(pos);
@@ -303,8 +309,7 @@ final class InotifyLoop implements Runnable {
             int nameAt = pos + Inotify.EVENT_HEADER_SIZE;
             pos = nameAt + len;
             if ((mask & Inotify.IN_Q_OVERFLOW) != 0) {
-                flush(); // the overflow comes after everything queued before it
-                overflow();
+                overflow(); // in order: after everything queued before it
                 continue;
             }
             List<Watch> owners = watches.get(wd);
@@ -316,11 +321,7 @@ final class InotifyLoop implements Runnable {
             boolean directory = (mask & Inotify.IN_ISDIR) != 0;
             for (Watch w : owners) {
                 if (!w.channel.isClosed()) {
-                    if (w.channel.batch == null) {
-                        w.channel.batch = new ArrayList<>();
-                        touched.add(w.channel);
-                    }
-                    w.channel.batch.add(new RawEvent(w, kind, name, directory, cookie));
+                    batchOf(w.channel).add(new RawEvent(w, kind, name, directory, cookie));
                 }
             }
             if (kind == RawKind.UNWATCHED) {
@@ -331,7 +332,14 @@ final class InotifyLoop implements Runnable {
                 }
             }
         }
-        flush();
+    }
+
+    private List<RawEvent> batchOf(InotifyChannel channel) {
+        if (channel.batch == null) {
+            channel.batch = new ArrayList<>();
+            touched.add(channel);
+        }
+        return channel.batch;
     }
 
     /** The raw kind of an event mask, or {@code null} for an event we did not ask for. */
@@ -377,6 +385,7 @@ final class InotifyLoop implements Runnable {
         touched.clear();
     }
 
+    /** The kernel queue overflowed: every channel may have lost events of any of its watches. */
     private void overflow() {
         List<InotifyChannel> all;
         synchronized (this) {
@@ -384,7 +393,7 @@ final class InotifyLoop implements Runnable {
         }
         for (InotifyChannel channel : all) {
             if (!channel.isClosed()) {
-                deliver(channel, channel.listener::onOverflow);
+                batchOf(channel).add(RawEvent.overflow(null, ""));
             }
         }
     }
@@ -423,53 +432,54 @@ final class InotifyLoop implements Runnable {
     }
 
     /**
-     * Registers a watch of {@code dir} for {@code channel}; its key is a new {@link Watch}. The path goes to
-     * the kernel as UTF-8, as the names come back (right wherever {@code sun.jnu.encoding} is UTF-8).
+     * Registers a watch of {@code dir} for {@code channel}; its key is a new {@link Watch}. Any thread. The path
+     * goes to the kernel as UTF-8, as the names come back (right wherever {@code sun.jnu.encoding} is UTF-8).
      */
     Watch add(InotifyChannel channel, Path dir) throws IOException {
         byte[] path = (dir.toAbsolutePath() + "\0").getBytes(UTF_8);
-        int wd;
-        try {
-            wd = Inotify.inotify_add_watch(inotify.get(), path, WATCH_MASK);
-        } catch (LastErrorException e) {
-            throw Errors.addWatch(dir, e.getErrorCode(), e);
+        synchronized (watchLock) {
+            if (fdClosed) {
+                throw new WatchException("the inotify loop has stopped", dir, "inotify_add_watch", 0, failure());
+            }
+            int wd;
+            try {
+                wd = Inotify.inotify_add_watch(inotify.get(), path, WATCH_MASK);
+            } catch (LastErrorException e) {
+                throw Errors.addWatch(dir, e.getErrorCode(), e);
+            }
+            Watch w = new Watch(channel, wd, dir);
+            watches.computeIfAbsent(wd, k -> new ArrayList<>(1)).add(w);
+            channel.watches.add(w);
+            return w;
         }
-        Watch w = new Watch(channel, wd, dir);
-        watches.computeIfAbsent(wd, k -> new ArrayList<>(1)).add(w);
-        channel.watches.add(w);
-        return w;
     }
 
-    /** Drops one registration of {@code channel}; unknown keys are ignored. */
+    /** Drops one registration of {@code channel}; unknown keys are ignored. Any thread. */
     void remove(InotifyChannel channel, Object key) {
-        if (key instanceof Watch && ((Watch) key).channel == channel && channel.watches.remove(key)) {
-            drop((Watch) key);
+        synchronized (watchLock) {
+            if (key instanceof Watch && ((Watch) key).channel == channel && channel.watches.remove(key)) {
+                drop((Watch) key);
+            }
         }
     }
 
-    /** Called once a channel is marked closed, from any thread: drops its watches on the loop thread. */
+    /** Called once a channel is marked closed, from any thread: drops its watches. */
     void closed(InotifyChannel channel) {
         synchronized (this) {
             channels.remove(channel);
         }
-        if (inLoop()) {
-            dropAll(channel);
-        } else {
-            submit(null, () -> dropAll(channel));
+        synchronized (watchLock) {
+            for (Watch w : channel.watches) {
+                drop(w);
+            }
+            channel.watches.clear();
         }
     }
 
-    private void dropAll(InotifyChannel channel) {
-        for (Watch w : channel.watches) {
-            drop(w);
-        }
-        channel.watches.clear();
-    }
-
-    /** Forgets one registration; the last one of a wd removes the kernel watch. */
+    /** Forgets one registration; the last one of a wd removes the kernel watch. Under {@link #watchLock}. */
     private void drop(Watch w) {
         List<Watch> owners = watches.get(w.wd);
-        if (owners == null || !owners.remove(w) || !owners.isEmpty()) {
+        if (owners == null || !owners.remove(w) || !owners.isEmpty() || fdClosed) {
             return;
         }
         watches.remove(w.wd);
@@ -507,10 +517,14 @@ final class InotifyLoop implements Runnable {
                 }
             }
         }
-        try {
-            inotify.close();
-        } catch (WatchException e) {
-            closeFailure = e;
+        synchronized (watchLock) {
+            fdClosed = true; // no add or remove can now reach a fd number the process may reuse
+            watches.clear();
+            try {
+                inotify.close();
+            } catch (WatchException e) {
+                closeFailure = e;
+            }
         }
         try {
             wakeup.close();

@@ -115,9 +115,9 @@ class InotifyBackendTest {
         Files.move(file, dir.resolve("g.txt"));
         RawEvent from = r.nextEvent();
         RawEvent to = r.nextEvent();
-        assertThat(from).extracting(RawEvent::key, RawEvent::kind, RawEvent::name, RawEvent::directory)
+        assertThat(from).extracting(RawEvent::key, RawEvent::kind, RawEvent::path, InotifyBackendTest::isDir)
                 .containsExactly(key, MOVED_FROM, "f.txt", false);
-        assertThat(to).extracting(RawEvent::key, RawEvent::kind, RawEvent::name, RawEvent::directory)
+        assertThat(to).extracting(RawEvent::key, RawEvent::kind, RawEvent::path, InotifyBackendTest::isDir)
                 .containsExactly(key, MOVED_TO, "g.txt", false);
         assertThat(from.cookie()).isNotZero().isEqualTo(to.cookie());
         Files.delete(dir.resolve("g.txt"));
@@ -186,7 +186,7 @@ class InotifyBackendTest {
         }
         release.countDown();
         List<RawEvent> batch = r.batches.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        assertThat(batch).extracting(RawEvent::name).containsExactly("f0", "f1", "f2", "f3", "f4");
+        assertThat(batch).extracting(RawEvent::path).containsExactly("f0", "f1", "f2", "f3", "f4");
         assertThat(batch).allSatisfy(e -> assertThat(e.key()).isSameAs(key));
     }
 
@@ -390,7 +390,7 @@ class InotifyBackendTest {
         Recorder r = new Recorder() {
             @Override
             public void onEvents(List<RawEvent> batch) {
-                batch.forEach(e -> log.add(e.kind() + " " + e.name()));
+                batch.forEach(e -> log.add(e.kind() + " " + e.path()));
                 super.onEvents(batch);
             }
         };
@@ -400,7 +400,7 @@ class InotifyBackendTest {
         for (int i = 0; i < n; i++) {
             Files.createFile(dir.resolve("f" + i));
             int task = i;
-            channel.execute(() -> log.add("task " + task + (channel.inLoop() ? "" : " off the loop")));
+            channel.execute(() -> log.add("task " + task + (((InotifyChannel) channel).inLoop() ? "" : " off the loop")));
         }
         barrier(channel);
         // Each task comes after the event that happened before it was queued (later events may come sooner).
@@ -432,13 +432,23 @@ class InotifyBackendTest {
     }
 
     @Test
-    void addAndRemoveOffTheLoopAreRejected() throws Exception {
-        WatchChannel channel = open(new Recorder());
-        assertThat(channel.inLoop()).isFalse();
-        assertThatThrownBy(() -> channel.add(dir)).isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("add must be called on the loop thread vigil-inotify-");
-        assertThatThrownBy(() -> channel.remove(new Object())).isInstanceOf(IllegalStateException.class);
-        assertThat(onLoop(channel, channel::inLoop)).isTrue();
+    void addAndRemoveWorkFromAnyThreadAndNeverLoseTheFirstEvent() throws Exception {
+        Recorder r = new Recorder();
+        WatchChannel channel = open(r);
+        assertThat(((InotifyChannel) channel).inLoop()).isFalse();
+        for (int i = 0; i < 50; i++) {
+            Path sub = Files.createDirectory(dir.resolve("d" + i));
+            Object key = channel.add(sub); // off the loop, while the loop keeps reading
+            Files.createFile(sub.resolve("f"));
+            r.assertEvent(key, CREATED, "f", false);
+            channel.remove(key);
+        }
+        barrier(channel);
+        assertThat(r.received).isEmpty();
+    }
+
+    static boolean isDir(RawEvent e) {
+        return e.type() == RawEvent.EntryType.DIRECTORY;
     }
 
     @Test

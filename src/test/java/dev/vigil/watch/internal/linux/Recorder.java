@@ -32,13 +32,9 @@ class Recorder implements RawEventListener {
     public void onEvents(List<RawEvent> batch) {
         checkThread();
         batches.add(List.copyOf(batch));
-        received.addAll(batch);
-    }
-
-    @Override
-    public void onOverflow() {
-        checkThread();
-        received.add(OVERFLOW);
+        for (RawEvent e : batch) {
+            received.add(e.kind() == RawEvent.RawKind.OVERFLOW ? OVERFLOW : e);
+        }
     }
 
     @Override
@@ -80,8 +76,8 @@ class Recorder implements RawEventListener {
         RawEvent e = nextEvent();
         assertThat(e.key()).as("key of %s", e).isSameAs(key);
         assertThat(e.kind()).as("kind of %s", e).isEqualTo(kind);
-        assertThat(e.name()).as("name of %s", e).isEqualTo(name);
-        assertThat(e.directory()).as("directory flag of %s", e).isEqualTo(directory);
+        assertThat(e.path()).as("name of %s", e).isEqualTo(name);
+        assertThat(e.type() == RawEvent.EntryType.DIRECTORY).as("directory flag of %s", e).isEqualTo(directory);
         if (kind != RawEvent.RawKind.MOVED_FROM && kind != RawEvent.RawKind.MOVED_TO) {
             assertThat(e.cookie()).as("cookie of %s", e).isZero();
         }

@@ -1,0 +1,272 @@
+package dev.vigil.watch.internal;
+
+import dev.vigil.watch.FileEvent;
+import dev.vigil.watch.FileEvent.Kind;
+import dev.vigil.watch.OverflowStrategy;
+import dev.vigil.watch.WatchOverflowException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Dirty subtrees: where events were lost (the OS queue overflowed, the buffer bound was hit), events are absorbed
+ * until the subtree is rescanned; the rescan compares the disk with a baseline (what the subscriber was told: the
+ * model, with the undelivered events rolled back) and yields the true difference after an {@code OVERFLOW} naming
+ * the scope. Confined to the session's executor, except {@link #pending()}.
+ */
+final class Resync {
+
+    /** Above this many dirty scopes, scopes are widened to their parents. */
+    private static final int MAX_DIRTY_SCOPES = 16;
+
+    /** A subtree of one root: {@code path} is the root's path or lies below it. */
+    record Scope(Node root, Path path) {
+        boolean contains(Scope other) {
+            return root == other.root && other.path.startsWith(path);
+        }
+    }
+
+    /** A dirty subtree: events under {@code scope} are absorbed until it is rescanned against {@code baseline}. */
+    private record Dirty(Path scope, Node root, Snapshot baseline, WatchOverflowException cause) {
+    }
+
+    private final WatchSpec spec;
+    private final EventBuffer buffer;
+    private final Consumer<Throwable> fail;
+    private final List<Dirty> dirty = new ArrayList<>();
+    private volatile boolean pending;
+    private Tree tree;
+    private RenamePairer pairer;
+
+    Resync(WatchSpec spec, EventBuffer buffer, Consumer<Throwable> fail) {
+        this.spec = spec;
+        this.buffer = buffer;
+        this.fail = fail;
+    }
+
+    /** Binds the model once the session is established. */
+    void bind(Tree tree, RenamePairer pairer) {
+        this.tree = tree;
+        this.pairer = pairer;
+    }
+
+    /** Whether dirty subtrees wait for a rescan (any thread). */
+    boolean pending() {
+        return pending;
+    }
+
+    /** Whether events of {@code root} at {@code path} are left to a pending rescan. */
+    boolean absorbs(Node root, Path path) {
+        for (Dirty d : dirty) {
+            if (d.root() == root && path.startsWith(d.scope())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Forgets the dirty subtrees of a root that is gone. */
+    void rootGone(Node root) {
+        dirty.removeIf(d -> d.root() == root);
+        pending = !dirty.isEmpty();
+    }
+
+    /** Events under {@code scopes} were lost (every root when empty). */
+    void lost(List<Scope> scopes, String why) {
+        if (scopes.isEmpty()) {
+            scopes = new ArrayList<>();
+            for (Node r : tree.roots) {
+                scopes.add(new Scope(r, r.path()));
+            }
+        }
+        markDirty(scopes, buffer.takeEvents(), why);
+    }
+
+    /** When the buffer holds more paths than allowed, collapses it into a few dirty subtrees. */
+    void checkBound() {
+        if (buffer.pathSlots() <= spec.maxPendingPaths()) {
+            return;
+        }
+        List<FileEvent> taken = buffer.takeEvents();
+        List<Scope> scopes = new ArrayList<>();
+        for (FileEvent e : taken) {
+            Node root = rootOf(e);
+            if (root == null) {
+                continue; // a root that is gone: its events are delivered as they are
+            }
+            Path p = e.kind() == Kind.OVERFLOW ? e.path() : e.path().getParent();
+            if (p == null || !p.startsWith(e.root())) {
+                p = e.root();
+            }
+            Scope scope = new Scope(root, p);
+            if (!scopes.contains(scope)) {
+                scopes.add(scope);
+            }
+        }
+        while (scopes.size() > MAX_DIRTY_SCOPES) {
+            List<Scope> wider = new ArrayList<>();
+            for (Scope sc : scopes) {
+                Scope w = sc.path().equals(sc.root().path()) ? sc : new Scope(sc.root(), sc.path().getParent());
+                if (!wider.contains(w)) {
+                    wider.add(w);
+                }
+            }
+            if (wider.size() == scopes.size()) {
+                break;
+            }
+            scopes = wider;
+        }
+        markDirty(scopes, taken, "more than " + spec.maxPendingPaths()
+                + " paths were waiting for a slow subscriber; their events were merged into a rescan");
+    }
+
+    private Node rootOf(FileEvent e) {
+        for (Node r : tree.roots) {
+            if (r.path().equals(e.root())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Marks {@code requested} dirty: the baseline of each is the model as the subscriber knows it (the model with
+     * the undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
+     */
+    private void markDirty(List<Scope> requested, List<FileEvent> taken, String why) {
+        if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
+            fail.accept(new WatchOverflowException(why + " (overflow strategy ERROR)",
+                    requested.isEmpty() ? null : requested.get(0).path(), null));
+            return;
+        }
+        List<Scope> scopes = new ArrayList<>(); // without the scopes nested in others
+        for (Scope sc : requested) {
+            boolean nested = requested.stream().anyMatch(other -> !other.equals(sc) && other.contains(sc));
+            if (!nested && !scopes.contains(sc)) {
+                scopes.add(sc);
+            }
+        }
+        for (Scope sc : scopes) {
+            Node root = sc.root();
+            Path scope = sc.path();
+            if (absorbs(root, scope)) {
+                continue;
+            }
+            dirty.add(new Dirty(scope, root, baseline(root, scope, taken),
+                    new WatchOverflowException(why + "; rescanning " + scope, scope, null)));
+        }
+        Predicate<FileEvent> inScope = e -> {
+            Node root = rootOf(e);
+            return root != null && absorbs(root, e.path());
+        };
+        for (FileEvent e : taken) {
+            if (!inScope.test(e)) {
+                buffer.add(e, false);
+            }
+        }
+        pending = !dirty.isEmpty();
+    }
+
+    /** What the subscriber knows of {@code scope}: the model and the held rename halves, minus {@code taken}. */
+    private Snapshot baseline(Node root, Path scope, List<FileEvent> taken) {
+        Snapshot base = new Snapshot();
+        Node node = Node.at(root, scope);
+        if (node != null && node != root) {
+            base.put(scope, new Snapshot.Stamp(true, tree.wall)); // so that the scope's own deletion is found
+        }
+        if (node != null) {
+            Tree.record(node, base);
+        }
+        for (RenamePairer.Pending m : pairer.held()) {
+            if (m.root() == root && m.path().startsWith(scope)) {
+                base.put(m.path(), new Snapshot.Stamp(m.entry().dir(), m.dir().scannedAt));
+                if (m.entry().node() != null) {
+                    Tree.record(m.entry().node(), base);
+                }
+            }
+        }
+        // older dirty scopes inside this one keep their (older) baselines
+        for (Iterator<Dirty> it = dirty.iterator(); it.hasNext();) {
+            Dirty d = it.next();
+            if (d.root() == root && d.scope().startsWith(scope)) {
+                base.overlay(d.baseline(), d.scope());
+                it.remove();
+            }
+        }
+        for (int i = taken.size() - 1; i >= 0; i--) {
+            FileEvent e = taken.get(i);
+            if (e.kind() != Kind.OVERFLOW && root.path().equals(e.root()) && e.path().startsWith(scope)) {
+                rollBack(base, e);
+            }
+        }
+        return base;
+    }
+
+    /** Undoes one undelivered event in a baseline, so that the baseline is what the subscriber knows. */
+    private static void rollBack(Snapshot base, FileEvent e) {
+        switch (e.kind()) {
+            case CREATED:
+                base.remove(e.path());
+                if (e.isDirectory()) {
+                    base.removeBelow(e.path());
+                }
+                break;
+            case DELETED:
+            case MODIFIED:
+                base.put(e.path(), new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
+                break;
+            case RENAMED: {
+                Path previous = e.previous().orElseThrow();
+                base.remove(e.path());
+                Map<Path, Snapshot.Stamp> below = e.isDirectory() ? base.removeBelow(e.path()) : Map.of();
+                base.put(previous, new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
+                below.forEach((p, st) -> base.put(previous.resolve(e.path().relativize(p)), st));
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    /**
+     * Rescans every dirty subtree and returns what to deliver: per scope an {@code OVERFLOW}, then (unless the
+     * strategy is {@link OverflowStrategy#SIGNAL_ONLY}) the difference that passes {@code accepts}. Empty when the
+     * tree failed meanwhile ({@link Tree#fatal()}).
+     */
+    List<FileEvent> rescan(Instant now, Predicate<FileEvent> accepts) {
+        List<Dirty> todo = new ArrayList<>(dirty);
+        dirty.clear();
+        pending = false;
+        List<FileEvent> out = new ArrayList<>();
+        for (Dirty d : todo) {
+            if (!tree.roots.contains(d.root())) {
+                continue;
+            }
+            Path rootPath = d.root().path();
+            out.add(new FileEvent(Kind.OVERFLOW, d.scope(), null, true, rootPath, now, d.cause()));
+            Snapshot found = new Snapshot();
+            Node node = Node.at(d.root(), d.scope());
+            if (node != null) {
+                if (node != d.root()) {
+                    found.put(d.scope(), new Snapshot.Stamp(true, 0));
+                }
+                tree.reconcile(node, found, true);
+            }
+            if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {
+                continue;
+            }
+            for (Snapshot.Change c : Snapshot.diff(d.baseline(), found)) {
+                FileEvent e = new FileEvent(c.kind(), c.path(), null, c.directory(), rootPath, now, null);
+                if (accepts.test(e)) {
+                    out.add(e);
+                }
+            }
+        }
+        return tree.fatal() != null ? List.of() : out;
+    }
+}

@@ -1,0 +1,349 @@
+package dev.vigil.watch.internal;
+
+import dev.vigil.watch.OverflowStrategy;
+import dev.vigil.watch.WatchException;
+import dev.vigil.watch.WatchLimitException;
+import dev.vigil.watch.WatchRootException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tree model of one session and the OS watches that keep it current: the roots, their directories with their
+ * known entries, and the key of each watch. It installs watches as directories come (watch first, then list) and
+ * removes them as they go, and it reconciles subtrees with the disk. It reports nothing itself: operations return
+ * what changed, and what went wrong is collected ({@link #takeProblems()}, {@link #fatal()}) for the session to
+ * report. For a {@linkplain WatchBackend.Capabilities#recursive() recursive} backend only the roots get a watch; the
+ * model is the same. Confined to the session's executor.
+ */
+final class Tree {
+
+    /** Prefix of the cookie files written by sync barriers; their events are never delivered. */
+    static final String COOKIE_PREFIX = ".vigil-sync-";
+    private static final byte[] COOKIE_PREFIX_UTF8 = COOKIE_PREFIX.getBytes(StandardCharsets.UTF_8);
+
+    /** An entry that went away with its subtree. */
+    record Change(Path path, boolean dir) {
+    }
+
+    /** A directory that cannot be watched or listed, under {@code root}. */
+    record Problem(Node root, Path path, WatchException cause) {
+    }
+
+    /** Where a raw event lands: the entry {@code name} of the directory {@code dir}. */
+    record Target(Node dir, String name) {
+    }
+
+    private final WatchSpec spec;
+    private final WatchChannel channel;
+    private final DirectoryLister lister;
+    private final boolean recursiveBackend;
+    final List<Node> roots = new ArrayList<>();
+    private final Map<Object, Node> byKey = new IdentityHashMap<>();
+    private final List<Problem> problems = new ArrayList<>();
+    private final List<String> cookies = new ArrayList<>();
+    private WatchException fatal;
+    /** The wall-clock time of the operation under way, recorded as each listing's time. */
+    long wall;
+
+    Tree(WatchSpec spec, WatchChannel channel, DirectoryLister lister, boolean recursiveBackend) {
+        this.spec = spec;
+        this.channel = channel;
+        this.lister = lister;
+        this.recursiveBackend = recursiveBackend;
+    }
+
+    /** Watches and lists a root (no events for what exists). */
+    void addRoot(Path root) throws IOException {
+        Node node = new Node(null, null, root);
+        try {
+            // a root may be a symbolic link to a directory: watch its target (links below are never followed)
+            node.key = channel.add(Files.isSymbolicLink(root) ? root.toRealPath() : root);
+        } catch (NoSuchFileException e) {
+            throw new WatchRootException(root, WatchRootException.Reason.MISSING, e);
+        }
+        byKey.put(node.key, node);
+        roots.add(node);
+        reconcile(node, null, false);
+    }
+
+    /** The node watched under {@code key}, or null (a watch already dropped). */
+    Node watched(Object key) {
+        return byKey.get(key);
+    }
+
+    /**
+     * Where an event at {@code relative} (segments separated by {@code /}) below the watched {@code node} lands;
+     * null when a directory on the way is not in the model (excluded, or unknown: {@link #unknownParent} tells).
+     */
+    Target target(Node node, String relative) {
+        int slash = relative.lastIndexOf('/');
+        if (slash < 0) {
+            return new Target(node, relative);
+        }
+        Node dir = node;
+        int from = 0;
+        while (from < slash) {
+            int next = relative.indexOf('/', from);
+            dir = dir.dirs == null ? null : dir.dirs.get(relative.substring(from, next));
+            if (dir == null) {
+                return null;
+            }
+            from = next + 1;
+        }
+        return new Target(dir, relative.substring(slash + 1));
+    }
+
+    /**
+     * The deepest directory of the model on the way to {@code relative} below {@code node}, when the first missing
+     * one is not excluded from watching (the model missed it: its subtree must be rescanned); otherwise null.
+     */
+    Node unknownParent(Node node, String relative) {
+        Node dir = node;
+        int from = 0;
+        for (int next; (next = relative.indexOf('/', from)) >= 0; from = next + 1) {
+            Node child = dir.dirs == null ? null : dir.dirs.get(relative.substring(from, next));
+            if (child == null) {
+                Path missing = dir.path().resolve(relative.substring(from, next));
+                return prunes(dir.root(), missing) ? null : dir;
+            }
+            dir = child;
+        }
+        return null;
+    }
+
+    /** Whether the directory {@code path} of {@code root} is excluded from watching. */
+    boolean prunes(Node root, Path path) {
+        return spec.filter() != PathFilter.ALL && spec.filter().prunes(Node.rel(root, path));
+    }
+
+    /** Removes {@code name} from {@code dir}, unwatching its subtree; adds what went to {@code gone}, deepest first. */
+    Node.Removed remove(Node dir, String name, List<Change> gone) {
+        Node.Removed e = dir.remove(name);
+        if (e != null && e.node() != null) {
+            drop(e.node(), gone);
+        }
+        return e;
+    }
+
+    /** Unwatches {@code node} and everything below; adds the entries below it to {@code gone}, deepest first. */
+    void drop(Node node, List<Change> gone) {
+        Path dir = node.path();
+        node.forEach((name, isDir, child) -> {
+            if (child != null) {
+                drop(child, gone);
+            }
+            gone.add(new Change(dir.resolve(name), isDir));
+        });
+        node.clear();
+        if (node.key != null) {
+            byKey.remove(node.key);
+            channel.remove(node.key);
+            node.key = null;
+        }
+    }
+
+    /** The OS dropped the watch of {@code node} by itself. */
+    void unwatched(Node node) {
+        byKey.remove(node.key);
+        node.key = null;
+    }
+
+    /** A root is gone: unwatches it and everything below. */
+    void removeRoot(Node root) {
+        roots.remove(root);
+        drop(root, new ArrayList<>());
+    }
+
+    /**
+     * Watches the new directory {@code name} of {@code parent}, then lists it; records what it holds into
+     * {@code found} (every entry is new: modification times are not read).
+     */
+    void addDirectory(Node parent, String name, Snapshot found) {
+        Node node = new Node(parent, name, null);
+        if (watch(node)) {
+            parent.attach(name, node);
+            reconcile(node, found, false);
+        }
+    }
+
+    /** Adds the OS watch for {@code node}; false when the directory vanished or cannot be watched (collected). */
+    private boolean watch(Node node) {
+        if (fatal != null) {
+            return false;
+        }
+        if (recursiveBackend) {
+            return true; // the root's watch covers it
+        }
+        try {
+            node.key = channel.add(node.path());
+            byKey.put(node.key, node);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // gone already: its deletion event follows
+        } catch (WatchLimitException e) {
+            fatal = e;
+            return false;
+        } catch (WatchException e) {
+            problem(node, e);
+            return false;
+        } catch (IOException e) {
+            problem(node, new WatchException("cannot watch " + node.path() + ": " + e, node.path(), null, 0, e));
+            return false;
+        }
+    }
+
+    private void problem(Node node, WatchException cause) {
+        if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
+            if (fatal == null) {
+                fatal = cause;
+            }
+            return;
+        }
+        problems.add(new Problem(node.root(), node.path(), cause));
+    }
+
+    /** The directories that could not be watched or listed since the last call. */
+    List<Problem> takeProblems() {
+        if (problems.isEmpty()) {
+            return List.of();
+        }
+        List<Problem> out = new ArrayList<>(problems);
+        problems.clear();
+        return out;
+    }
+
+    /** The cookie files found by listings of roots since the last call. */
+    List<String> takeCookies() {
+        if (cookies.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(cookies);
+        cookies.clear();
+        return out;
+    }
+
+    /** The error that must end the session (a watch limit, or a problem under {@link OverflowStrategy#ERROR}). */
+    WatchException fatal() {
+        return fatal;
+    }
+
+    /**
+     * Brings the model of {@code node}'s subtree in line with the disk: lists each directory, adds and removes
+     * entries, watches new directories (watch first, then list) and unwatches vanished ones. Records what it found
+     * into {@code found} when not null, with modification times when {@code timed} (a stat per file). Reports
+     * nothing itself.
+     */
+    void reconcile(Node node, Snapshot found, boolean timed) {
+        if (fatal != null) {
+            return;
+        }
+        NameSet listed = list(node);
+        if (listed == null) {
+            return;
+        }
+        for (String cookie : listed.removeStartingWith(COOKIE_PREFIX_UTF8)) {
+            if (node.parent == null) {
+                cookies.add(cookie); // its event may have been lost in the overflow that caused this rescan
+            }
+        }
+        if (node.names.size() == 0 && node.dirs == null) {
+            node.names = listed; // a new directory: the listing is the model
+        } else {
+            List<String> vanished = new ArrayList<>();
+            node.forEach((name, isDir, child) -> {
+                int flags = listed.get(name);
+                if (flags < 0 || (flags == Node.DIR) != isDir) {
+                    vanished.add(name);
+                }
+            });
+            for (String name : vanished) {
+                remove(node, name, new ArrayList<>());
+            }
+            listed.forEach((name, flags) -> {
+                if (!node.has(name)) {
+                    node.names.put(name, flags);
+                }
+            });
+        }
+        node.scannedAt = wall;
+        Path dirPath = node.path();
+        if (found != null) {
+            listed.forEach((name, flags) -> {
+                Path path = dirPath.resolve(name);
+                boolean isDir = flags == Node.DIR;
+                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
+            });
+        }
+        if (!spec.recursive()) {
+            return;
+        }
+        List<String> subdirs = new ArrayList<>();
+        listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
+        Node root = node.root();
+        for (String name : subdirs) {
+            Node child = node.dirs == null ? null : node.dirs.get(name);
+            if (child == null) {
+                Path path = dirPath.resolve(name);
+                if (prunes(root, path)) {
+                    continue;
+                }
+                child = new Node(node, name, path);
+                if (!watch(child)) {
+                    continue;
+                }
+                node.attach(name, child);
+            }
+            reconcile(child, found, timed);
+        }
+    }
+
+    /** A file's modification time; {@link Long#MAX_VALUE} ("changed") when it cannot be read. */
+    private static long modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Lists a directory (links not followed); null when it vanished. */
+    private NameSet list(Node node) {
+        Path dir = node.path();
+        NameSet out = new NameSet();
+        try {
+            lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
+            return out;
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return null;
+        } catch (AccessDeniedException e) {
+            problem(node, new WatchException("cannot list " + dir + ": permission denied; events for its "
+                    + "entries are reported but its existing content is unknown", dir, "list", 0, e));
+            return out;
+        } catch (IOException e) {
+            problem(node, new WatchException("cannot list " + dir + ": " + e.getMessage(), dir, "list", 0, e));
+            return out;
+        }
+    }
+
+    /** Records the entries of {@code node}'s subtree, stamped with the time of their directory's last listing. */
+    static void record(Node node, Snapshot into) {
+        Path dir = node.path();
+        long seenAt = node.scannedAt;
+        node.forEach((name, isDir, child) -> {
+            into.put(dir.resolve(name), new Snapshot.Stamp(isDir, seenAt));
+            if (child != null) {
+                record(child, into);
+            }
+        });
+    }
+}
