@@ -76,6 +76,8 @@ class LinuxPermissionTest {
             List<String> seen = new ArrayList<>();
             awaitLine(lines, seen, "READY");
             assertThat(seen).contains("ROOTERR NOT_READABLE");
+            // delivered after readiness, on the session's delivery thread
+            awaitLine(lines, seen, l -> l.startsWith("EVENT OVERFLOW " + secret + " "));
             assertThat(seen).anySatisfy(l -> assertThat(l).startsWith("EVENT OVERFLOW " + secret + " ")
                     .contains("inotify_add_watch(" + secret + ") failed: Permission denied (EACCES 13)")
                     .endsWith("errno=13"));
@@ -91,8 +93,13 @@ class LinuxPermissionTest {
     }
 
     private static void awaitLine(BlockingQueue<String> lines, List<String> seen, String wanted) throws InterruptedException {
+        awaitLine(lines, seen, wanted::equals);
+    }
+
+    private static void awaitLine(BlockingQueue<String> lines, List<String> seen,
+            java.util.function.Predicate<String> wanted) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!seen.contains(wanted)) {
+        while (seen.stream().noneMatch(wanted)) {
             String l = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (l == null) {
                 throw new AssertionError("no line '" + wanted + "' from the child within 30 s; got " + seen);

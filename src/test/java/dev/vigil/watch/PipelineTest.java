@@ -54,6 +54,15 @@ class PipelineTest {
         return FileWatcher.builder().root(dir).backend(fake);
     }
 
+    /** Builds, and remembers the watcher for {@link #awaitLoop()}. */
+    private FileWatcher build(FileWatcher.Builder b) {
+        built = b.build();
+        return built;
+    }
+
+    /** The watcher built last by {@link #watcher()}. */
+    private FileWatcher built;
+
     private static boolean is(FileEvent e, Kind kind, Path path) {
         return e.kind() == kind && e.path().equals(path);
     }
@@ -61,7 +70,7 @@ class PipelineTest {
     @Test
     void createdModifiedDeletedAreDeliveredInOrder() throws IOException {
         Path a = dir.resolve("a.txt");
-        StepVerifier.create(watcher().coalesce(false).build().events())
+        StepVerifier.create(build(watcher().coalesce(false)).events())
                 .then(() -> fake.batch(List.of(new Ev(dir, CREATED, "a.txt", false, 0),
                         new Ev(dir, MODIFIED, "a.txt", false, 0), new Ev(dir, DELETED, "a.txt", false, 0))))
                 .expectNextMatches(e -> is(e, Kind.CREATED, a) && !e.isDirectory() && e.root().equals(dir))
@@ -76,7 +85,7 @@ class PipelineTest {
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Path c = dir.resolve("c");
-        StepVerifier.create(watcher().build().events(), 0)
+        StepVerifier.create(build(watcher()).events(), 0)
                 .then(() -> fake.batch(List.of(
                         new Ev(dir, CREATED, "a", false, 0), new Ev(dir, MODIFIED, "a", false, 0), // -> CREATED a
                         new Ev(dir, CREATED, "b", false, 0), new Ev(dir, DELETED, "b", false, 0), // -> nothing
@@ -98,7 +107,7 @@ class PipelineTest {
     void deletedThenCreatedBecomesModified() throws IOException {
         Files.createFile(dir.resolve("x"));
         Path x = dir.resolve("x");
-        StepVerifier.create(watcher().build().events(), 0)
+        StepVerifier.create(build(watcher()).events(), 0)
                 .then(() -> fake.batch(List.of(new Ev(dir, DELETED, "x", false, 0), new Ev(dir, CREATED, "x", false, 0))))
                 .then(this::awaitLoop)
                 .thenRequest(1)
@@ -111,7 +120,7 @@ class PipelineTest {
     void renamePairedByCookie() throws IOException {
         Files.createDirectories(dir.resolve("sub"));
         Files.createFile(dir.resolve("a"));
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "a", false, 7),
                         new Ev(dir.resolve("sub"), MOVED_TO, "b", false, 7))))
                 .expectNextMatches(e -> is(e, Kind.RENAMED, dir.resolve("sub/b"))
@@ -124,7 +133,7 @@ class PipelineTest {
     void unpairedMoveFromBecomesDeletedAfterTheWindowInVirtualTime() throws IOException {
         Files.createDirectories(dir.resolve("d/e"));
         Files.createFile(dir.resolve("d/e/f"));
-        StepVerifier.withVirtualTime(() -> watcher().renameWindow(Duration.ofSeconds(5)).build().events())
+        StepVerifier.withVirtualTime(() -> build(watcher().renameWindow(Duration.ofSeconds(5))).events())
                 .then(() -> fake.emit(dir, MOVED_FROM, "d", true, 9))
                 .then(this::awaitLoop)
                 .expectNoEvent(Duration.ofSeconds(4))
@@ -138,7 +147,7 @@ class PipelineTest {
 
     @Test
     void unpairedMoveToIsACreationAndADirectoryMovedInIsScanned() {
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> mkfile(dir.resolve("in/deep/file")))
                 .then(() -> fake.emit(dir, MOVED_TO, "in", true, 3))
                 .expectNextMatches(e -> is(e, Kind.CREATED, dir.resolve("in")) && e.isDirectory())
@@ -151,7 +160,7 @@ class PipelineTest {
     @Test
     void newDirectoryIsWatchedThenScannedAndRealEventsAreDeduplicated() throws IOException {
         Path d = dir.resolve("d");
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> mkfile(d.resolve("early")))
                 .then(() -> fake.batch(List.of(new Ev(dir, CREATED, "d", true, 0))))
                 .expectNextMatches(e -> is(e, Kind.CREATED, d))
@@ -166,7 +175,7 @@ class PipelineTest {
     @Test
     void renamedDirectoryKeepsDeliveringUnderItsNewPath() throws IOException {
         Files.createDirectories(dir.resolve("old"));
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "old", true, 5), new Ev(dir, MOVED_TO, "new", true, 5))))
                 .expectNextMatches(e -> is(e, Kind.RENAMED, dir.resolve("new")))
                 // the fake still knows the watch under the old path, as inotify keeps the wd
@@ -182,7 +191,7 @@ class PipelineTest {
         // reported MODIFIED by a resync (clock granularity), which this test is not about
         Files.setLastModifiedTime(Files.createFile(dir.resolve("kept")), FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
         Files.createFile(dir.resolve("gone"));
-        FileWatcher w = watcher().build();
+        FileWatcher w = build(watcher());
         StepVerifier.create(w.events())
                 .then(() -> {
                     try {
@@ -204,7 +213,7 @@ class PipelineTest {
 
     @Test
     void overflowStrategySignalOnlyReportsTheScopeButNoDifference() throws IOException {
-        StepVerifier.create(watcher().overflowStrategy(OverflowStrategy.SIGNAL_ONLY).build().events())
+        StepVerifier.create(build(watcher().overflowStrategy(OverflowStrategy.SIGNAL_ONLY)).events())
                 .then(() -> mkfile(dir.resolve("unseen")))
                 .then(fake::overflow)
                 .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(dir))
@@ -217,7 +226,7 @@ class PipelineTest {
 
     @Test
     void overflowStrategyErrorFailsTheStream() {
-        StepVerifier.create(watcher().overflowStrategy(OverflowStrategy.ERROR).build().events())
+        StepVerifier.create(build(watcher().overflowStrategy(OverflowStrategy.ERROR)).events())
                 .then(fake::overflow)
                 .expectError(WatchOverflowException.class)
                 .verify(T);
@@ -233,7 +242,7 @@ class PipelineTest {
             expected.add(sub.resolve("f" + i));
         }
         Set<Path> seen = new HashSet<>();
-        StepVerifier.create(watcher().maxPendingPaths(10).build().events(), 0)
+        StepVerifier.create(build(watcher().maxPendingPaths(10)).events(), 0)
                 .then(() -> expected.forEach(PipelineTest::mkfile))
                 .then(() -> fake.batch(evs))
                 .then(this::awaitLoop)
@@ -253,7 +262,7 @@ class PipelineTest {
             evs.add(new Ev(sub, CREATED, "f" + i, false, 0));
         }
         Set<String> seen = new HashSet<>();
-        StepVerifier.create(FileWatcher.builder().root(dir).root(sub).backend(fake).maxPendingPaths(10).build().events(), 0)
+        StepVerifier.create(build(FileWatcher.builder().root(dir).root(sub).backend(fake).maxPendingPaths(10)).events(), 0)
                 .then(() -> evs.forEach(e -> mkfile(sub.resolve(e.name()))))
                 .then(() -> fake.batch(evs))
                 .then(this::awaitLoop)
@@ -275,7 +284,7 @@ class PipelineTest {
     void excludedDirectoriesAreNeverWatched() throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("build/classes"));
         Files.createDirectories(dir.resolve("src/main"));
-        StepVerifier.create(watcher().exclude("build/**").build().events())
+        StepVerifier.create(build(watcher().exclude("build/**")).events())
                 .then(() -> {
                     try {
                         assertThat(fake.watched()).containsExactlyInAnyOrder(dir, dir.resolve("src"),
@@ -293,7 +302,7 @@ class PipelineTest {
     @Test
     void includeGlobFiltersButDirectoriesAreStillTraversed() throws IOException {
         Path deep = Files.createDirectories(dir.resolve("a/b"));
-        StepVerifier.create(watcher().include("**/*.txt").build().events())
+        StepVerifier.create(build(watcher().include("**/*.txt")).events())
                 .then(() -> fake.batch(List.of(new Ev(deep, CREATED, "x.log", false, 0), new Ev(deep, CREATED, "y.txt", false, 0))))
                 .expectNextMatches(e -> is(e, Kind.CREATED, deep.resolve("y.txt")))
                 .thenCancel()
@@ -306,7 +315,7 @@ class PipelineTest {
         WatchException denied = new WatchException("inotify_add_watch(" + secret + ") failed: Permission denied (EACCES 13)",
                 secret, "inotify_add_watch", 13, null);
         fake.failOn(secret, denied);
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .expectNextMatches(e -> e.kind() == Kind.OVERFLOW && e.path().equals(secret)
                         && e.cause().orElseThrow() == denied)
                 .then(() -> fake.emit(dir, CREATED, "ok", false, 0))
@@ -319,7 +328,7 @@ class PipelineTest {
     void watchLimitFailsTheSubscription() throws IOException {
         Path sub = Files.createDirectories(dir.resolve("sub"));
         fake.failOn(sub, new WatchLimitException("limit", sub, "inotify_add_watch", 28, "fs.inotify.max_user_watches"));
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(WatchLimitException.class))
                 .verify(T);
     }
@@ -340,7 +349,7 @@ class PipelineTest {
 
     @Test
     void rootDeletionIsDeliveredThenTheStreamCompletes() {
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> fake.batch(List.of(new Ev(dir, dev.vigil.watch.internal.RawEvent.RawKind.SELF_DELETED, "", true, 0))))
                 .expectNextMatches(e -> is(e, Kind.DELETED, dir) && e.isDirectory())
                 .expectComplete()
@@ -350,7 +359,7 @@ class PipelineTest {
     @Test
     void attributeChangeIsAModification() throws IOException {
         Files.createFile(dir.resolve("m"));
-        StepVerifier.create(watcher().build().events())
+        StepVerifier.create(build(watcher()).events())
                 .then(() -> fake.emit(dir, ATTRIBUTES, "m", false, 0))
                 .expectNextMatches(e -> is(e, Kind.MODIFIED, dir.resolve("m")))
                 .thenCancel()
@@ -366,11 +375,8 @@ class PipelineTest {
         }
     }
 
+    /** Waits until the sessions of the last watcher have applied every raw event the fake delivered so far. */
     private void awaitLoop() {
-        try {
-            fake.settle();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        built.ready().block(T);
     }
 }

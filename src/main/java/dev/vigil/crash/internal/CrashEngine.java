@@ -579,6 +579,18 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         return closed;
     }
 
+    /** Lets a dump being written finish (bounded), unless called from a dumper thread itself. */
+    private void awaitDumps() {
+        if (Thread.currentThread().getName().startsWith("vigil-crash-dumper-")) {
+            return;
+        }
+        try {
+            dumper.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -603,6 +615,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
             ring.close();
         }
         dumper.shutdown();
+        awaitDumps();
         dumperScheduler.dispose();
         bus.complete();
         if (failure != null) {
