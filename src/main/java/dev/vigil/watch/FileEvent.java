@@ -22,7 +22,8 @@ import java.util.Optional;
  * The {@code getX()} accessors ({@link #getKind()}, {@link #getPath()}, ...) are for serialisers that look for
  * JavaBeans properties (Jackson, JSON-B), so an event returned from a web controller is written with its fields:
  * {@code {"kind":"CREATED","path":"/w/a.txt","relativePath":"a.txt","previous":null,"directory":false,
- * "root":"/w","time":"...","cause":null}}. Paths are strings there, the cause is its message. The library does
+ * "root":"/w","time":"2026-11-27T08:00:00.123Z","cause":null}}. Paths and the time are strings there (no date-time
+ * module needed), the cause is its message. The library does
  * not depend on any serialiser.
  *
  * <h2>Kinds</h2>
@@ -162,9 +163,9 @@ public final class FileEvent {
         return root.toString();
     }
 
-    /** {@link #time()}, for serialisers. */
-    public Instant getTime() {
-        return time;
+    /** {@link #time()} in ISO-8601 ({@code 2026-11-27T08:00:00.123Z}), for serialisers. */
+    public String getTime() {
+        return time.toString();
     }
 
     /** The message of {@link #cause()}, or {@code null}, for serialisers. */

@@ -118,6 +118,15 @@ public final class FakeWatchBackend implements WatchBackend {
         });
     }
 
+    /**
+     * A directory moved: watches at or below {@code from} now watch the same directories at {@code to} (an inotify
+     * watch follows its inode), on the loop, ordered with the events.
+     */
+    public void moved(Path from, Path to) {
+        loop.execute(() -> channels.forEach(c -> c.watches.replaceAll(
+                (key, p) -> p.startsWith(from) ? to.resolve(from.relativize(p)) : p)));
+    }
+
     /** Signals an OS queue overflow to every channel. */
     public void overflow() {
         loop.execute(() -> channels.forEach(c -> {
