@@ -30,6 +30,7 @@ public final class WatchDemo {
         FileWatcher watcher = FileWatcher.builder().root(dir).exclude("**/*.swp").build();
         Disposable watch = watcher.events().subscribe(WatchDemo::print,
                 e -> System.out.println("watch failed: " + e));
+        watcher.ready().block(Duration.ofSeconds(30)); // subscribe returned at once; now the watches are installed
         System.out.println("watching " + dir + (scene ? " (playing a short scene)" : " (Ctrl-C to stop)"));
         if (!scene) {
             new CountDownLatch(1).await();

@@ -1,9 +1,14 @@
 package dev.vigil.watch;
 
 /**
- * What a watch session does when it learns that events were lost: the OS queue overflowed (inotify
- * {@code IN_Q_OVERFLOW}, a zero-byte ReadDirectoryChangesW completion), the session's own bounded buffer
- * filled up because its subscriber was slow, or a directory could not be watched (permission denied).
+ * What a watch session does when it learns that events were lost: the OS's event queue overflowed, the
+ * session's own bounded buffer filled up because its subscriber was slow, or a directory could not be watched
+ * (permission denied).
+ *
+ * <h2>Platform differences</h2>
+ * The OS reports its overflow as {@code IN_Q_OVERFLOW} on Linux (inotify); a zero-byte
+ * {@code ReadDirectoryChangesW} completion on Windows; {@code MustScanSubDirs} or a dropped flag with FSEvents on
+ * macOS.
  */
 public enum OverflowStrategy {
     /**

@@ -8,9 +8,11 @@ import java.util.Optional;
  * A watch failed, or part of it could not be established. The message always names what failed, where,
  * and, where it applies, how to fix it.
  *
- * <p>When the failure comes from the operating system, {@link #call()} names the native call (for example
- * {@code inotify_add_watch}) and {@link #errorCode()} holds {@code errno} (Linux, macOS) or
- * {@code GetLastError()} (Windows); the message carries the OS's own text, e.g.
+ * <p>When the failure comes from the operating system, {@link #call()} names the native call and
+ * {@link #errorCode()} holds the OS's error code; the message carries the OS's own text.
+ *
+ * <h2>Platform differences</h2>
+ * The error code is {@code errno} on Linux and macOS and {@code GetLastError()} on Windows. A Linux example:
  * {@code inotify_add_watch(/srv/data) failed: Permission denied (EACCES 13)}.
  */
 public class WatchException extends IOException {

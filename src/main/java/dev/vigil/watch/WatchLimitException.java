@@ -3,10 +3,13 @@ package dev.vigil.watch;
 import java.nio.file.Path;
 
 /**
- * An operating-system limit on watches was reached (on Linux, {@code fs.inotify.max_user_watches} or
- * {@code fs.inotify.max_user_instances}). The message names the limit, its current value when it can be
- * read, and how to raise it. The subscription fails with this error: a watch that silently covers only part
+ * An operating-system limit on watches was reached. The message names the limit, its current value when it can
+ * be read, and how to raise it. The subscription fails with this error: a watch that silently covers only part
  * of the tree would be worse.
+ *
+ * <h2>Platform differences</h2>
+ * On Linux the limits are {@code fs.inotify.max_user_watches} (one watch per directory) and
+ * {@code fs.inotify.max_user_instances}.
  */
 public final class WatchLimitException extends WatchException {
     private static final long serialVersionUID = 1L;

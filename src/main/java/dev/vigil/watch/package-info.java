@@ -2,9 +2,11 @@
  * File-system events as a Reactor {@link reactor.core.publisher.Flux}.
  *
  * <p>Entry point: {@link dev.vigil.watch.FileWatcher}. Each subscription to
- * {@link dev.vigil.watch.FileWatcher#events()} is one watch session over native OS notifications (Linux:
- * inotify), recursive by default, filtered by globs and regexes, with renames paired, a bounded coalescing
- * buffer that honours {@code request(n)}, and automatic resync when events are lost.
+ * {@link dev.vigil.watch.FileWatcher#events()} is one watch session over native OS notifications, recursive by
+ * default, filtered by globs and regexes, with renames paired, a bounded coalescing buffer that honours
+ * {@code request(n)}, and automatic resync when events are lost. Subscribing never blocks; {@code onSubscribe}
+ * (or {@link dev.vigil.watch.FileWatcher#ready()}) says the watches are installed. Which OS mechanism serves
+ * each platform is listed under "Platform differences" on {@link dev.vigil.watch.FileWatcher}.
  *
  * <pre>{@code
  * FileWatcher watcher = FileWatcher.builder().root(dir).include("logs/*.log").build();

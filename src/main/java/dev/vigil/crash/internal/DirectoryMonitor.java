@@ -28,6 +28,8 @@ import reactor.util.context.Context;
 final class DirectoryMonitor {
     /** How long a file must stay unchanged to count as completely written. */
     static final long SETTLE_MILLIS = 300;
+    /** How long {@link #start()} waits for the watches to be established. */
+    private static final java.time.Duration READY_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private final List<Path> directories;
     private final Artifacts artifacts;
@@ -46,18 +48,26 @@ final class DirectoryMonitor {
         this.publish = publish;
     }
 
-    /** Subscribes one non-recursive watch per directory; the handle cancels them. */
+    /**
+     * Subscribes one non-recursive watch per directory and returns once they are established (bounded), so that a
+     * file written after the reporter is installed is seen; the handle cancels them.
+     */
     AutoCloseable start() {
         List<Disposable> subscriptions = new ArrayList<>();
+        List<FileWatcher> watchers = new ArrayList<>();
         for (Path dir : directories) {
             Path abs = dir.toAbsolutePath().normalize();
             FileWatcher watcher = FileWatcher.builder().root(abs).recursive(false).build();
+            watchers.add(watcher);
             subscriptions.add(watcher.events()
                     .filter(e -> e.kind() != FileEvent.Kind.DELETED)
                     .subscribe(e -> executor.execute(() -> schedule(abs)),
                             error -> Operators.onErrorDropped(new IOException(
                                     "watching the dump directory " + abs + " failed: " + error, error),
                                     Context.empty())));
+        }
+        for (FileWatcher w : watchers) {
+            w.ready().block(READY_TIMEOUT);
         }
         return () -> subscriptions.forEach(Disposable::dispose);
     }

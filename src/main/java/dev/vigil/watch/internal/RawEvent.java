@@ -17,7 +17,7 @@ package dev.vigil.watch.internal;
  */
 public record RawEvent(Object key, RawKind kind, String path, EntryType type, long cookie) {
 
-    /** A per-directory event whose type the OS reports (inotify's {@code IN_ISDIR}). */
+    /** An event whose directory flag the OS reports. */
     public RawEvent(Object key, RawKind kind, String name, boolean directory, long cookie) {
         this(key, kind, name, directory ? EntryType.DIRECTORY : EntryType.FILE, cookie);
     }

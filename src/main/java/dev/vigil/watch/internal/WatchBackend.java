@@ -62,7 +62,7 @@ public interface WatchBackend {
      * @param pairing how rename halves are matched
      */
     record Capabilities(boolean recursive, Pairing pairing) {
-        /** inotify, the JDK WatchService, kqueue. */
+        /** One watch per directory, one-segment paths, rename halves paired by cookie. */
         public static final Capabilities PER_DIRECTORY = new Capabilities(false, Pairing.BY_COOKIE);
     }
 }

@@ -18,8 +18,11 @@ final class VigilPeer implements Peer {
     public void start(Path root, Recorder recorder) throws Exception {
         FileWatcher watcher = FileWatcher.builder().root(root).build();
         sub = new Sub(recorder);
-        // Readiness: subscribing installs every watch and scans the tree before subscribe() returns.
+        // Readiness: subscribe() returns at once; onSubscribe comes once every watch is installed and the tree listed.
         watcher.events().subscribe(sub);
+        if (!sub.subscribed.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            throw new Exception("Vigil did not signal onSubscribe within 5 minutes");
+        }
         if (sub.early != null) {
             throw new Exception("Vigil failed to start: " + sub.early, sub.early);
         }
@@ -37,6 +40,7 @@ final class VigilPeer implements Peer {
         private final Recorder rec;
         volatile boolean started;
         volatile Throwable early;
+        final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
 
         Sub(Recorder rec) {
             this.rec = rec;
@@ -45,6 +49,9 @@ final class VigilPeer implements Peer {
         @Override
         protected void hookOnSubscribe(Subscription s) {
             s.request(Long.MAX_VALUE);
+            if (s != reactor.core.publisher.Operators.emptySubscription()) { // a failure: onError follows
+                subscribed.countDown();
+            }
         }
 
         @Override
@@ -67,6 +74,7 @@ final class VigilPeer implements Peer {
                 rec.error(t);
             } else {
                 early = t;
+                subscribed.countDown();
             }
         }
     }
