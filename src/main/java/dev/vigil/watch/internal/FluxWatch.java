@@ -40,6 +40,7 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSubscription s = new WatchSubscription(actual, syncs);
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
+        session.executor.onIdle(s::drainIfAsked);
         syncs.add(session);
         session.executor.execute(() -> {
             try {
@@ -72,6 +73,8 @@ public final class FluxWatch extends Flux<FileEvent> {
         volatile boolean rootsGone;
         volatile Throwable error;
         private boolean terminated;
+        /** Set by the session's work, read by its idle hook on the same thread. */
+        private boolean drainAsked;
 
         volatile long requested;
         static final AtomicLongFieldUpdater<WatchSubscription> REQUESTED =
@@ -124,11 +127,24 @@ public final class FluxWatch extends Flux<FileEvent> {
             runAll(session.close());
         }
 
-        /** From the session's executor: deliver on a pool thread, never here. */
+        /**
+         * From the session's executor: deliver once its queue ran dry, on the same pool thread but outside the queue
+         * (see {@link WatchThreads.Serial}); from anywhere else (a reader thread failing): on another pool thread.
+         */
         @Override
         public void drain() {
-            if (subscribed && WIP.getAndIncrement(this) == 0) {
+            if (session.executor.inside()) {
+                drainAsked = true;
+            } else if (subscribed && WIP.getAndIncrement(this) == 0) {
                 WatchThreads.execute(this::drainLoop);
+            }
+        }
+
+        /** The session's executor ran dry: deliver what its work asked for, here, outside the queue. */
+        void drainIfAsked() {
+            if (drainAsked) {
+                drainAsked = false;
+                drainHere();
             }
         }
 

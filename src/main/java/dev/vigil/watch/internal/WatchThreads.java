@@ -44,19 +44,18 @@ public final class WatchThreads {
         return SCHEDULER;
     }
 
-    /** Whether the caller runs on a pool thread. */
-    static boolean onPool() {
-        return Thread.currentThread().getName().startsWith("vigil-watch-");
-    }
-
     /**
      * Tasks run one at a time, in submission order, on pool threads: the confinement of one session's model. A
-     * task that throws is reported to {@code Hooks.onErrorDropped}; the queue goes on.
+     * task that throws is reported to {@code Hooks.onErrorDropped}; the queue goes on. When the queue runs dry, its
+     * thread first lets go of the queue (a task submitted from then on runs on another thread), then runs the
+     * {@linkplain #onIdle idle hook}: work that must not hold the queue up (delivery to a subscriber that may block)
+     * runs there without another thread hand-off.
      */
     static final class Serial implements Executor {
         private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
         private final AtomicInteger wip = new AtomicInteger();
         private volatile Thread runner;
+        private volatile Runnable idle;
 
         @Override
         public void execute(Runnable task) {
@@ -66,26 +65,39 @@ public final class WatchThreads {
             }
         }
 
+        /** Sets the hook run, outside the queue, each time the queue runs dry. */
+        void onIdle(Runnable hook) {
+            idle = hook;
+        }
+
         private void run() {
             runner = Thread.currentThread();
             int missed = 1;
             try {
                 for (;;) {
                     for (Runnable t; (t = tasks.poll()) != null;) {
-                        try {
-                            t.run();
-                        } catch (Throwable e) {
-                            Exceptions.throwIfJvmFatal(e);
-                            Operators.onErrorDropped(e, Context.empty());
-                        }
+                        runSafely(t);
                     }
                     missed = wip.addAndGet(-missed);
                     if (missed == 0) {
-                        return;
+                        break;
                     }
                 }
             } finally {
                 runner = null;
+            }
+            Runnable hook = idle;
+            if (hook != null) {
+                runSafely(hook);
+            }
+        }
+
+        private static void runSafely(Runnable t) {
+            try {
+                t.run();
+            } catch (Throwable e) {
+                Exceptions.throwIfJvmFatal(e);
+                Operators.onErrorDropped(e, Context.empty());
             }
         }
 
