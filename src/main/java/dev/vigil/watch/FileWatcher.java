@@ -37,12 +37,12 @@ import reactor.core.scheduler.Schedulers;
  * <h2>Threading</h2>
  * Each backend has one daemon reader thread per JVM, shared by all sessions, that only reads the OS and queues what
  * it read to the sessions. Each session's work (its tree model, scans, rescans, rename pairing) runs on its own
- * serial queue on a shared pool of daemon threads ({@code vigil-watch-N}) that exist only while there is work.
- * {@code onNext} is called on a pool thread or on the thread that calls {@code request(n)}, never concurrently, and
- * never on the reader thread or on a session's queue: a subscriber that blocks in {@code onNext}, even for good,
- * holds up only itself (and one pool thread). Its own changes keep being merged meanwhile, within
- * {@link Builder#maxPendingPaths(int)}, and are delivered when it returns. Use {@code publishOn} to choose where your
- * code runs.
+ * serial queue on a bounded JVM-wide pool of daemon threads ({@code vigil-watch-N}, four per core). {@code onSubscribe}
+ * and {@code onNext} are called on a delivery thread ({@code vigil-deliver-N}, an elastic pool) or on the thread
+ * that calls {@code request(n)}, never concurrently, and never on the reader thread or a session's queue: a
+ * subscriber that blocks in {@code onNext}, even for good, holds up only itself (and one delivery thread). Its own
+ * changes keep being merged meanwhile, within {@link Builder#maxPendingPaths(int)}, and are delivered when it
+ * returns. Both pools keep no thread when there is no work. Use {@code publishOn} to choose where your code runs.
  *
  * <h2>Readiness</h2>
  * {@code subscribe(..)} never blocks: the session is established (backend chosen, every watch installed, the roots

@@ -189,9 +189,10 @@ class LinuxIsolationTest {
         return InotifyProbe.watchedInodes().size();
     }
 
-    /** Live threads of the session pool. */
+    /** Live threads of the session pools. */
     static long poolThreads() {
         List<Thread> all = Thread.getAllStackTraces().keySet().stream().toList();
-        return all.stream().filter(t -> t.getName().startsWith("vigil-watch-")).count();
+        return all.stream().filter(t -> t.getName().startsWith("vigil-watch-")
+                || t.getName().startsWith("vigil-deliver-")).count();
     }
 }

@@ -17,8 +17,8 @@ import reactor.core.scheduler.Scheduler;
  * The source behind {@code FileWatcher.events()}. Subscribing never blocks: it registers a {@link WatchSession} and
  * hands its establishment (choose the backend, watch and list the roots) to the session's executor; {@code
  * onSubscribe} follows once every watch is installed, which makes it the readiness signal. Delivery is serialised
- * by a work-in-progress counter and runs on the thread that calls {@code request(n)} or on a pool thread, never on a
- * backend's reader thread or on the session's executor: a subscriber that blocks holds up only itself.
+ * by a work-in-progress counter and runs on the thread that calls {@code request(n)} or on a delivery thread, never
+ * on a backend's reader thread or on the session's executor: a subscriber that blocks holds up only itself.
  */
 public final class FluxWatch extends Flux<FileEvent> {
 
@@ -40,7 +40,6 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSubscription s = new WatchSubscription(actual, syncs);
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
-        session.executor.onIdle(s::drainIfAsked);
         syncs.add(session);
         session.executor.execute(() -> {
             try {
@@ -49,11 +48,11 @@ public final class FluxWatch extends Flux<FileEvent> {
                 Exceptions.throwIfJvmFatal(t);
                 s.release();
                 session.establishmentEnded();
-                WatchThreads.execute(() -> Operators.error(actual, Operators.onOperatorError(t, actual.currentContext())));
+                WatchThreads.deliver(() -> Operators.error(actual, Operators.onOperatorError(t, actual.currentContext())));
                 return;
             }
             session.establishmentEnded();
-            WatchThreads.execute(s::start);
+            WatchThreads.deliver(s::start);
         });
     }
 
@@ -73,8 +72,6 @@ public final class FluxWatch extends Flux<FileEvent> {
         volatile boolean rootsGone;
         volatile Throwable error;
         private boolean terminated;
-        /** Set by the session's work, read by its idle hook on the same thread. */
-        private boolean drainAsked;
 
         volatile long requested;
         static final AtomicLongFieldUpdater<WatchSubscription> REQUESTED =
@@ -127,24 +124,11 @@ public final class FluxWatch extends Flux<FileEvent> {
             runAll(session.close());
         }
 
-        /**
-         * From the session's executor: deliver once its queue ran dry, on the same pool thread but outside the queue
-         * (see {@link WatchThreads.Serial}); from anywhere else (a reader thread failing): on another pool thread.
-         */
+        /** From the session's executor or a reader thread: deliver on a delivery thread, never here. */
         @Override
         public void drain() {
-            if (session.executor.inside()) {
-                drainAsked = true;
-            } else if (subscribed && WIP.getAndIncrement(this) == 0) {
-                WatchThreads.execute(this::drainLoop);
-            }
-        }
-
-        /** The session's executor ran dry: deliver what its work asked for, here, outside the queue. */
-        void drainIfAsked() {
-            if (drainAsked) {
-                drainAsked = false;
-                drainHere();
+            if (subscribed && WIP.getAndIncrement(this) == 0) {
+                WatchThreads.deliver(this::drainLoop);
             }
         }
 

@@ -1,6 +1,8 @@
 package dev.vigil.watch.internal;
 
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -13,91 +15,89 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 
 /**
- * The threads on which sessions work: one JVM-wide elastic pool of daemon threads ({@code vigil-watch-N}) that
- * exist only while there is work, and {@link Serial} queues on it, one per session job, that run their tasks one at
- * a time. A session whose subscriber blocks holds one pool thread, never another session's queue; idle sessions hold
- * none. Blocking (disk I/O, loading native code) is allowed on these threads.
+ * The threads on which sessions work, in two JVM-wide pools of daemon threads that exist only while there is work:
+ * <ul>
+ *   <li>{@code vigil-watch-N}, bounded ({@link #WORKERS} threads): the {@link Serial} queues of the sessions' own
+ *       work (establishment, model updates, scans, rescans) and a sync barrier's file work. That work may block on
+ *       the disk, never on a subscriber, so a bound is safe and keeps a storm of subscriptions from creating a
+ *       thread each.</li>
+ *   <li>{@code vigil-deliver-N}, elastic: delivery to subscribers ({@code onSubscribe}, {@code onNext}, barrier
+ *       callbacks), which may block for as long as the subscriber likes: a blocked subscriber holds one of these
+ *       threads and nothing else.</li>
+ * </ul>
+ * Blocking (disk I/O, loading native code) is allowed on both.
  */
 public final class WatchThreads {
 
-    /** How long an idle pool thread lives. */
+    /** How long an idle thread lives. */
     private static final long KEEP_ALIVE_MILLIS = 2_000;
-    private static final AtomicInteger COUNT = new AtomicInteger();
-    private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE, KEEP_ALIVE_MILLIS,
-            TimeUnit.MILLISECONDS, new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "vigil-watch-" + COUNT.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-    private static final Scheduler SCHEDULER = Schedulers.fromExecutor(POOL);
+    /** The bound of the work pool. */
+    static final int WORKERS = Math.max(4, 4 * Runtime.getRuntime().availableProcessors());
+    private static final ThreadPoolExecutor WORK = pool("vigil-watch-", WORKERS, new LinkedBlockingQueue<>());
+    private static final ThreadPoolExecutor DELIVERY = pool("vigil-deliver-", Integer.MAX_VALUE,
+            new SynchronousQueue<>());
+    private static final Scheduler SCHEDULER = Schedulers.fromExecutor(WORK);
 
     private WatchThreads() {
     }
 
-    /** Runs {@code task} on a pool thread; never blocks the caller. */
-    static void execute(Runnable task) {
-        POOL.execute(task);
+    private static ThreadPoolExecutor pool(String prefix, int max, BlockingQueue<Runnable> queue) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(max == Integer.MAX_VALUE ? 0 : max, max, KEEP_ALIVE_MILLIS,
+                TimeUnit.MILLISECONDS, queue, r -> {
+                    Thread t = new Thread(r, prefix + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(max != Integer.MAX_VALUE);
+        return pool;
     }
 
-    /** A Reactor view of the pool, for work a caller's thread must not do (file I/O of a sync barrier). */
+    /** Runs subscriber-facing {@code task} on a delivery thread; never blocks the caller. */
+    static void deliver(Runnable task) {
+        DELIVERY.execute(task);
+    }
+
+    /** A Reactor view of the work pool, for work a caller's thread must not do (file I/O of a sync barrier). */
     static Scheduler scheduler() {
         return SCHEDULER;
     }
 
     /**
-     * Tasks run one at a time, in submission order, on pool threads: the confinement of one session's model. A
-     * task that throws is reported to {@code Hooks.onErrorDropped}; the queue goes on. When the queue runs dry, its
-     * thread first lets go of the queue (a task submitted from then on runs on another thread), then runs the
-     * {@linkplain #onIdle idle hook}: work that must not hold the queue up (delivery to a subscriber that may block)
-     * runs there without another thread hand-off.
+     * Tasks run one at a time, in submission order, on work-pool threads: the confinement of one session's model. A
+     * task that throws is reported to {@code Hooks.onErrorDropped}; the queue goes on.
      */
     static final class Serial implements Executor {
         private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
         private final AtomicInteger wip = new AtomicInteger();
         private volatile Thread runner;
-        private volatile Runnable idle;
 
         @Override
         public void execute(Runnable task) {
             tasks.add(task);
             if (wip.getAndIncrement() == 0) {
-                POOL.execute(this::run);
+                WORK.execute(this::run);
             }
-        }
-
-        /** Sets the hook run, outside the queue, each time the queue runs dry. */
-        void onIdle(Runnable hook) {
-            idle = hook;
         }
 
         private void run() {
-            runner = Thread.currentThread();
+            Thread me = Thread.currentThread();
             int missed = 1;
-            try {
-                for (;;) {
-                    for (Runnable t; (t = tasks.poll()) != null;) {
-                        runSafely(t);
-                    }
-                    missed = wip.addAndGet(-missed);
-                    if (missed == 0) {
-                        break;
+            for (;;) {
+                runner = me;
+                for (Runnable t; (t = tasks.poll()) != null;) {
+                    try {
+                        t.run();
+                    } catch (Throwable e) {
+                        Exceptions.throwIfJvmFatal(e);
+                        Operators.onErrorDropped(e, Context.empty());
                     }
                 }
-            } finally {
-                runner = null;
-            }
-            Runnable hook = idle;
-            if (hook != null) {
-                runSafely(hook);
-            }
-        }
-
-        private static void runSafely(Runnable t) {
-            try {
-                t.run();
-            } catch (Throwable e) {
-                Exceptions.throwIfJvmFatal(e);
-                Operators.onErrorDropped(e, Context.empty());
+                runner = null; // before letting go: the next runner, on another thread, sets its own
+                missed = wip.addAndGet(-missed);
+                if (missed == 0) {
+                    return;
+                }
             }
         }
 

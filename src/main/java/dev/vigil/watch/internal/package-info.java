@@ -8,7 +8,7 @@
  *  OS ──► backend (reader thread) ──RawEvent batches──► WatchSession (its Serial executor) ──► EventBuffer ──► FluxWatch
  *          one per JVM per backend      bounded hand-over    │ Tree         model + watches               delivery on the
  *          reads and routes only                             │ RenamePairer rename halves, timed          request thread
- *                                                            │ Resync       dirty subtrees, rescans       or a pool thread
+ *                                                            │ Resync       dirty subtrees, rescans       or a delivery thread
  *                                                            └ emit()       the one output path
  * </pre>
  * SPI: {@link dev.vigil.watch.internal.WatchBackend} (with its
@@ -21,9 +21,9 @@
  *   <li>A backend's reader thread only reads the OS and hands batches over; it runs no scan, no model update and
  *       no subscriber code. ({@code FakeWatchBackend} fails a test that adds or removes a watch on it.)</li>
  *   <li>A session's state (tree, pairer, resync) belongs to its {@link dev.vigil.watch.internal.WatchThreads.Serial}
- *       executor on the shared elastic pool; {@code WatchSession} asserts it.</li>
+ *       executor on the bounded work pool; {@code WatchSession} asserts it.</li>
  *   <li>Subscriber code ({@code onSubscribe}, {@code onNext}, barrier callbacks) runs on the subscriber's own
- *       {@code request} thread or on a pool thread of its own drain, never on a reader thread or an executor: a
+ *       {@code request} thread or on an elastic delivery thread, never on a reader thread or a session's executor: a
  *       subscriber that blocks holds up only itself.</li>
  *   <li>The subscribing thread only registers the session and queues its establishment: it never blocks.</li>
  * </ol>
