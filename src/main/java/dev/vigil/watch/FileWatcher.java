@@ -63,7 +63,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Cancellation</h2>
  * Cancelling the subscription (or an error, or completion) removes every OS watch of the session, releases
- * its buffer and pending timers; the removal runs on the session's queue, so {@code cancel()} returns at once.
+ * its buffer and pending timers, even while an {@code onNext} of that session is stuck on another thread; the
+ * removal runs on the session's queue, so {@code cancel()} returns at once.
  * Disposing a subscriber before its {@code onSubscribe} releases everything once the session is established. The
  * backend's shared resources (its descriptor and reader thread) stay open for the life of the JVM and are reused.
  *

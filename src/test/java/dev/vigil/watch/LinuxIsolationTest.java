@@ -104,6 +104,36 @@ class LinuxIsolationTest {
 
     @Test
     @Timeout(60)
+    void cancellingASubscriberBlockedInOnNextReleasesItsWatchesAtOnce() throws Exception {
+        for (int d = 0; d < 10; d++) {
+            Files.createDirectories(tmp.resolve("d" + d));
+        }
+        long watchesBefore = watches();
+        FileWatcher w = FileWatcher.of(tmp);
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Disposable d = w.events().subscribe(e -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try {
+            w.ready().block(Duration.ofSeconds(10));
+            assertThat(watches()).isEqualTo(watchesBefore + 11);
+            Files.createFile(tmp.resolve("f"));
+            assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+            d.dispose(); // from this thread, while onNext is still stuck
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(watches()).isEqualTo(watchesBefore));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void aLargeEstablishmentDoesNotDelayAnotherSessionsEvents() throws Exception {
         Path big = Files.createDirectory(tmp.resolve("big"));
         for (int d = 0; d < 200; d++) {

@@ -100,9 +100,11 @@ public final class FluxWatch extends Flux<FileEvent> {
             }
         }
 
+        /** Releases at once, even while a delivery is stuck in {@code onNext} on another thread. */
         @Override
         public void cancel() {
             cancelled = true;
+            release();
             drainHere();
         }
 
@@ -119,6 +121,7 @@ public final class FluxWatch extends Flux<FileEvent> {
             rootsGone = true;
         }
 
+        /** Idempotent and thread-safe. */
         void release() {
             syncs.remove(session);
             runAll(session.close());
