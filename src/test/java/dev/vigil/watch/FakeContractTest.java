@@ -10,12 +10,9 @@ import static dev.vigil.watch.internal.RawEvent.RawKind.SELF_DELETED;
 import dev.vigil.watch.internal.FakeWatchBackend;
 import dev.vigil.watch.internal.FakeWatchBackend.Ev;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -48,7 +45,7 @@ class FakeContractTest {
     }
 
     /** Changes the disk, then reports it through the fake (whose shape decides how the report looks). */
-    static final class FakeDriver implements WatchBackendContract.Driver {
+    static final class FakeDriver extends WatchBackendContract.DiskDriver {
         private static final AtomicLong COOKIES = new AtomicLong(100);
         private final FakeWatchBackend fake;
 
@@ -67,29 +64,25 @@ class FakeContractTest {
 
         @Override
         public void create(Path p, boolean dir) throws IOException {
-            if (dir) {
-                Files.createDirectory(p);
-            } else {
-                Files.createFile(p);
-            }
+            super.create(p, dir);
             fake.batch(List.of(ev(p, CREATED, dir, 0)));
         }
 
         @Override
         public void modify(Path p) throws IOException {
-            Files.writeString(p, "x", java.nio.file.StandardOpenOption.APPEND); // one write: one modification
+            super.modify(p);
             fake.batch(List.of(ev(p, MODIFIED, false, 0)));
         }
 
         @Override
         public void delete(Path p, boolean dir) throws IOException {
-            Files.delete(p);
+            super.delete(p, dir);
             fake.batch(List.of(ev(p, DELETED, dir, 0)));
         }
 
         @Override
         public void move(Path from, Path to, boolean dir) throws IOException {
-            Files.move(from, to);
+            super.move(from, to, dir);
             if (dir) {
                 fake.moved(from, to);
             }
@@ -99,7 +92,7 @@ class FakeContractTest {
 
         @Override
         public void moveOut(Path from, Path to, boolean dir) throws IOException {
-            Files.move(from, to);
+            super.moveOut(from, to, dir);
             boolean recursive = fake.capabilities().recursive();
             // inotify: an unpaired half; ReadDirectoryChangesW: a removal
             fake.batch(List.of(ev(from, recursive ? DELETED : MOVED_FROM, dir, recursive ? 0 : COOKIES.incrementAndGet())));
@@ -107,18 +100,14 @@ class FakeContractTest {
 
         @Override
         public void moveIn(Path from, Path to, boolean dir) throws IOException {
-            Files.move(from, to);
+            super.moveIn(from, to, dir);
             boolean recursive = fake.capabilities().recursive();
             fake.batch(List.of(ev(to, recursive ? CREATED : MOVED_TO, dir, recursive ? 0 : COOKIES.incrementAndGet())));
         }
 
         @Override
         public void deleteRoot(Path root) throws IOException {
-            try (Stream<Path> all = Files.walk(root)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            super.deleteRoot(root);
             fake.batch(List.of(new Ev(root, SELF_DELETED, "", true, 0)));
         }
 

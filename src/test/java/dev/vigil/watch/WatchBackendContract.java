@@ -70,6 +70,52 @@ abstract class WatchBackendContract {
 
     abstract Driver driver();
 
+    /** The changes themselves, on the real disk; a real backend's driver is this, a fake's adds the reports. */
+    abstract static class DiskDriver implements Driver {
+        @Override
+        public void create(Path p, boolean dir) throws IOException {
+            if (dir) {
+                Files.createDirectory(p);
+            } else {
+                Files.createFile(p);
+            }
+        }
+
+        @Override
+        public void modify(Path p) throws IOException {
+            Files.writeString(p, "x", java.nio.file.StandardOpenOption.APPEND); // one write: one modification
+        }
+
+        @Override
+        public void delete(Path p, boolean dir) throws IOException {
+            Files.delete(p);
+        }
+
+        @Override
+        public void move(Path from, Path to, boolean dir) throws IOException {
+            Files.move(from, to);
+        }
+
+        @Override
+        public void moveOut(Path from, Path to, boolean dir) throws IOException {
+            Files.move(from, to);
+        }
+
+        @Override
+        public void moveIn(Path from, Path to, boolean dir) throws IOException {
+            Files.move(from, to);
+        }
+
+        @Override
+        public void deleteRoot(Path root) throws IOException {
+            try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     @BeforeEach
     void setUp() throws IOException {
         root = Files.createDirectory(tmp.resolve("root"));
