@@ -153,6 +153,14 @@ public final class FakeWatchBackend implements WatchBackend {
         return out;
     }
 
+    /** The keys of every watch of the open channels. */
+    public List<Object> watchedKeys() throws InterruptedException {
+        settle();
+        List<Object> out = new ArrayList<>();
+        channels.forEach(c -> out.addAll(c.watches.keySet()));
+        return out;
+    }
+
     /** Fails when a channel is still open or holds watches. */
     public void checkNoOpenWatches() throws InterruptedException {
         // a cancel is carried out on the session's executor: give it a bounded time to close
