@@ -12,7 +12,9 @@ import java.util.List;
 /**
  * The per-session queue of undelivered output: events, insertion-ordered, merged per path when coalescing, counted
  * against the bound in path slots; and sync barriers. The result of a rescan ({@link #addReady}) is delivered
- * before them. Written by the session's executor, read by whichever thread delivers; guarded by {@code this}.
+ * before them. While events are out for a rescan ({@link #takeEventsAndHold} until {@link #addReady}), barriers
+ * are held: the taking and the holding are one step under the lock, so a delivery running on another thread can
+ * never pass a barrier whose earlier events are being rescanned. Written by the session's executor, read by whichever thread delivers; guarded by {@code this}.
  */
 final class EventBuffer {
 
@@ -34,6 +36,7 @@ final class EventBuffer {
     private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
     private final ArrayDeque<FileEvent> ready = new ArrayDeque<>();
     private int barriers;
+    private boolean held;
 
     EventBuffer(boolean coalesce, boolean severalRoots) {
         this.coalesce = coalesce;
@@ -116,8 +119,9 @@ final class EventBuffer {
         return entries.size() - barriers;
     }
 
-    /** Removes every pending event (not the barriers) and returns them oldest first. */
-    synchronized List<FileEvent> takeEvents() {
+    /** Removes every pending event (not the barriers), holds the barriers, and returns the events oldest first. */
+    synchronized List<FileEvent> takeEventsAndHold() {
+        held = true;
         List<FileEvent> taken = new ArrayList<>(entries.size());
         Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
@@ -129,16 +133,27 @@ final class EventBuffer {
         return taken;
     }
 
-    /** Queues the result of a rescan; it is delivered before pending entries. */
-    synchronized void addReady(List<FileEvent> events) {
+    /** Queues the result of a rescan, delivered before pending entries; barriers stay held when {@code hold}. */
+    synchronized void addReady(List<FileEvent> events, boolean hold) {
         ready.addAll(events);
+        held = hold;
+    }
+
+    /** Holds or releases the barriers (whether dirty subtrees still wait for a rescan). */
+    synchronized void hold(boolean hold) {
+        held = hold;
+    }
+
+    /** Whether barriers are held: events are out for a rescan. */
+    synchronized boolean held() {
+        return held;
     }
 
     /**
      * The next event to deliver, or null. Barriers at the head are passed (their callbacks collected into
-     * {@code passed}) when nothing precedes them and {@code holdBarriers} is false.
+     * {@code passed}) when nothing precedes them and they are not {@linkplain #held() held}.
      */
-    synchronized FileEvent poll(List<Runnable> passed, boolean holdBarriers) {
+    synchronized FileEvent poll(List<Runnable> passed) {
         FileEvent r = ready.poll();
         if (r != null) {
             return r;
@@ -147,7 +162,7 @@ final class EventBuffer {
         while (it.hasNext()) {
             Entry entry = it.next();
             if (entry instanceof Barrier b) {
-                if (holdBarriers) {
+                if (held) {
                     return null;
                 }
                 it.remove();
@@ -163,7 +178,7 @@ final class EventBuffer {
 
     /** Passes the barriers at the head (nothing precedes them), collecting their callbacks into {@code passed}. */
     synchronized void passBarriers(List<Runnable> passed) {
-        if (!ready.isEmpty()) {
+        if (!ready.isEmpty() || held) {
             return;
         }
         Iterator<Entry> it = entries.values().iterator();

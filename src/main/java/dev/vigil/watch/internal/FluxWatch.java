@@ -168,9 +168,8 @@ public final class FluxWatch extends Flux<FileEvent> {
                 long r = requested;
                 long e = 0;
                 boolean starved = false;
-                boolean hold = session.dirtyPending();
                 while (e != r) {
-                    FileEvent ev = buffer.poll(passed, hold);
+                    FileEvent ev = buffer.poll(passed);
                     runAll(passed);
                     passed.clear();
                     if (ev == null) {
@@ -183,15 +182,13 @@ public final class FluxWatch extends Flux<FileEvent> {
                         break;
                     }
                 }
-                if (!hold) {
-                    buffer.passBarriers(passed);
-                    runAll(passed);
-                    passed.clear();
-                }
+                buffer.passBarriers(passed);
+                runAll(passed);
+                passed.clear();
                 if (e != 0 && r != Long.MAX_VALUE) {
                     REQUESTED.addAndGet(this, -e);
                 }
-                if (starved && hold) {
+                if (starved && session.dirtyPending()) {
                     session.requestRescan();
                 }
                 if (rootsGone && !cancelled && buffer.isEmpty() && !session.dirtyPending()) {

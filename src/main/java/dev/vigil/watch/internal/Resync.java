@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  * Dirty subtrees: where events were lost (the OS queue overflowed, the buffer bound was hit), events are absorbed
  * until the subtree is rescanned; the rescan compares the disk with a baseline (what the subscriber was told: the
  * model, with the undelivered events rolled back) and yields the true difference after an {@code OVERFLOW} naming
- * the scope. Confined to the session's executor, except {@link #pending()}.
+ * the scope. Confined to the session's executor, except {@link #pending()}. Whether barriers are held lives in the
+ * {@link EventBuffer}, where it changes atomically with the events it concerns.
  */
 final class Resync {
 
@@ -39,7 +40,6 @@ final class Resync {
     private final EventBuffer buffer;
     private final Consumer<Throwable> fail;
     private final List<Dirty> dirty = new ArrayList<>();
-    private volatile boolean pending;
     private Tree tree;
     private RenamePairer pairer;
 
@@ -57,7 +57,7 @@ final class Resync {
 
     /** Whether dirty subtrees wait for a rescan (any thread). */
     boolean pending() {
-        return pending;
+        return buffer.held();
     }
 
     /** Whether events of {@code root} at {@code path} are left to a pending rescan. */
@@ -73,7 +73,7 @@ final class Resync {
     /** Forgets the dirty subtrees of a root that is gone. */
     void rootGone(Node root) {
         dirty.removeIf(d -> d.root() == root);
-        pending = !dirty.isEmpty();
+        buffer.hold(!dirty.isEmpty());
     }
 
     /** Events under {@code scopes} were lost (every root when empty). */
@@ -84,7 +84,7 @@ final class Resync {
                 scopes.add(new Scope(r, r.path()));
             }
         }
-        markDirty(scopes, buffer.takeEvents(), why);
+        markDirty(scopes, buffer.takeEventsAndHold(), why);
     }
 
     /** When the buffer holds more paths than allowed, collapses it into a few dirty subtrees. */
@@ -92,7 +92,7 @@ final class Resync {
         if (buffer.pathSlots() <= spec.maxPendingPaths()) {
             return;
         }
-        List<FileEvent> taken = buffer.takeEvents();
+        List<FileEvent> taken = buffer.takeEventsAndHold();
         List<Scope> scopes = new ArrayList<>();
         for (FileEvent e : taken) {
             Node root = rootOf(e);
@@ -140,6 +140,7 @@ final class Resync {
      */
     private void markDirty(List<Scope> requested, List<FileEvent> taken, String why) {
         if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
+            buffer.hold(!dirty.isEmpty());
             fail.accept(new WatchOverflowException(why + " (overflow strategy ERROR)",
                     requested.isEmpty() ? null : requested.get(0).path(), null));
             return;
@@ -169,7 +170,7 @@ final class Resync {
                 buffer.add(e, false);
             }
         }
-        pending = !dirty.isEmpty();
+        buffer.hold(!dirty.isEmpty());
     }
 
     /** What the subscriber knows of {@code scope}: the model and the held rename halves, minus {@code taken}. */
@@ -234,14 +235,14 @@ final class Resync {
     }
 
     /**
-     * Rescans every dirty subtree and returns what to deliver: per scope an {@code OVERFLOW}, then (unless the
-     * strategy is {@link OverflowStrategy#SIGNAL_ONLY}) the difference that passes {@code accepts}. Empty when the
-     * tree failed meanwhile ({@link Tree#fatal()}).
+     * Rescans every dirty subtree and puts what to deliver ahead of everything in the buffer: per scope an
+     * {@code OVERFLOW}, then (unless the strategy is {@link OverflowStrategy#SIGNAL_ONLY}) the difference that passes
+     * {@code accepts}; nothing when the tree failed meanwhile ({@link Tree#fatal()}). The barriers are released in the
+     * same step as that output is queued: a delivery running meanwhile keeps holding them until then.
      */
-    List<FileEvent> rescan(Instant now, Predicate<FileEvent> accepts) {
+    void rescan(Instant now, Predicate<FileEvent> accepts) {
         List<Dirty> todo = new ArrayList<>(dirty);
         dirty.clear();
-        pending = false;
         List<FileEvent> out = new ArrayList<>();
         for (Dirty d : todo) {
             if (!tree.roots.contains(d.root())) {
@@ -267,6 +268,6 @@ final class Resync {
                 }
             }
         }
-        return tree.fatal() != null ? List.of() : out;
+        buffer.addReady(tree.fatal() == null ? out : List.of(), !dirty.isEmpty());
     }
 }

@@ -260,7 +260,7 @@ final class WatchSession implements RawEventListener {
         if (rescanQueued.compareAndSet(false, true)) {
             executor.execute(() -> {
                 rescanQueued.set(false);
-                run(() -> buffer.addReady(resync.rescan(now, e -> accepts(e.root(), e.path()))));
+                run(() -> resync.rescan(now, e -> accepts(e.root(), e.path())));
             });
         }
     }
