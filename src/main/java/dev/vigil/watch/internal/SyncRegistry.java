@@ -49,47 +49,46 @@ public final class SyncRegistry {
         });
     }
 
-    private Mono<Void> cookies(List<Path> roots, List<WatchSession> live) {
-        {
-            String id = Tree.COOKIE_PREFIX + UUID.randomUUID();
-            List<Path> files = new ArrayList<>();
-            List<Mono<Void>> acks = new ArrayList<>();
-            for (int i = 0; i < roots.size(); i++) {
-                String name = id + "-" + i;
-                List<Mono<Void>> rootAcks = new ArrayList<>();
-                for (WatchSession s : live) {
-                    Sinks.Empty<Void> passed = Sinks.empty();
-                    s.expectCookie(name, passed::tryEmitEmpty);
-                    rootAcks.add(passed.asMono());
-                }
-                Path file = roots.get(i).resolve(name);
-                try {
-                    Files.createFile(file);
-                    files.add(file);
-                    acks.addAll(rootAcks);
-                } catch (NoSuchFileException gone) {
-                    live.forEach(s -> s.forgetCookie(name)); // that root is gone: nothing to wait for there
-                } catch (IOException e) {
-                    live.forEach(s -> s.forgetCookie(name));
-                    files.forEach(SyncRegistry::deleteCookie);
-                    return Mono.<Void>error(new UncheckedIOException("sync barrier: cannot create the cookie file "
-                            + file + " (the watched root must be writable for sync()): " + e.getMessage(), e));
+    /** Writes one cookie per root and completes once every session delivered everything before it. */
+    private static Mono<Void> cookies(List<Path> roots, List<WatchSession> live) {
+        String id = Tree.COOKIE_PREFIX + UUID.randomUUID();
+        List<Path> files = new ArrayList<>();
+        List<Mono<Void>> acks = new ArrayList<>();
+        for (int i = 0; i < roots.size(); i++) {
+            String name = id + "-" + i;
+            List<Mono<Void>> rootAcks = new ArrayList<>();
+            for (WatchSession s : live) {
+                Sinks.Empty<Void> passed = Sinks.empty();
+                s.expectCookie(name, passed::tryEmitEmpty);
+                rootAcks.add(passed.asMono());
+            }
+            Path file = roots.get(i).resolve(name);
+            try {
+                Files.createFile(file);
+                files.add(file);
+                acks.addAll(rootAcks);
+            } catch (NoSuchFileException gone) {
+                live.forEach(s -> s.forgetCookie(name)); // that root is gone: nothing to wait for there
+            } catch (IOException e) {
+                live.forEach(s -> s.forgetCookie(name));
+                files.forEach(SyncRegistry::deleteCookie);
+                return Mono.<Void>error(new UncheckedIOException("sync barrier: cannot create the cookie file "
+                        + file + " (the watched root must be writable for sync()): " + e.getMessage(), e));
+            }
+        }
+        String prefix = id + "-";
+        Runnable cleanup = () -> {
+            for (Path f : files) {
+                deleteCookie(f);
+            }
+            for (WatchSession s : live) {
+                for (int i = 0; i < roots.size(); i++) {
+                    s.forgetCookie(prefix + i);
                 }
             }
-            String prefix = id + "-";
-            Runnable cleanup = () -> {
-                for (Path f : files) {
-                    deleteCookie(f);
-                }
-                for (WatchSession s : live) {
-                    for (int i = 0; i < roots.size(); i++) {
-                        s.forgetCookie(prefix + i);
-                    }
-                }
-            };
-            // the cookies are gone before completion is signalled; on error or cancel, as soon as possible
-            return Mono.when(acks).then(Mono.<Void>fromRunnable(cleanup)).doOnCancel(cleanup).doOnError(e -> cleanup.run());
-        }
+        };
+        // the cookies are gone before completion is signalled; on error or cancel, as soon as possible
+        return Mono.when(acks).then(Mono.<Void>fromRunnable(cleanup)).doOnCancel(cleanup).doOnError(e -> cleanup.run());
     }
 
     /** Deletes a cookie; a failure (other than its absence) is reported to {@code Hooks.onErrorDropped}. */
