@@ -17,5 +17,6 @@ module dev.vigil {
     // JNA reads and writes Structure fields and direct-mapped natives reflectively.
     opens dev.vigil.watch.internal.linux to com.sun.jna;
     opens dev.vigil.watch.internal.linux.jna to com.sun.jna;
+    opens dev.vigil.watch.internal.windows to com.sun.jna;
     opens dev.vigil.crash.internal.windows to com.sun.jna;
 }

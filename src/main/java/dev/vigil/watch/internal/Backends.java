@@ -2,6 +2,7 @@ package dev.vigil.watch.internal;
 
 import dev.vigil.watch.WatchException;
 import dev.vigil.watch.internal.linux.InotifyBackend;
+import dev.vigil.watch.internal.windows.WindowsBackend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class Backends {
     /** System property naming the backend to use, e.g. {@code -Dvigil.watch.backend=inotify}. */
     public static final String PROPERTY = "vigil.watch.backend";
 
-    private static final List<Supplier<WatchBackend>> CANDIDATES = List.of(InotifyBackend::shared);
+    private static final List<Supplier<WatchBackend>> CANDIDATES = List.of(WindowsBackend::shared, InotifyBackend::shared);
 
     private Backends() {
     }

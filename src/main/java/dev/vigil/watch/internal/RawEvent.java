@@ -33,7 +33,12 @@ public record RawEvent(Object key, RawKind kind, String path, EntryType type, lo
         FILE,
         /** A directory. */
         DIRECTORY,
-        /** The OS did not say; the pipeline resolves it from its model or from the disk. */
+        /**
+         * The OS did not say; the pipeline resolves it from its model or from the disk. A {@code MODIFIED} of an
+         * entry the model knows as a directory is dropped: an OS that does not give the type (Windows without
+         * extended information) reports there every change of the directory's content, which its own events
+         * already carry.
+         */
         UNKNOWN
     }
 

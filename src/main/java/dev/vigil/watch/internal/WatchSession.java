@@ -363,7 +363,13 @@ final class WatchSession implements RawEventListener {
         }
         switch (e.kind()) {
             case CREATED -> created(dir, name, isDirectory(dir, name, e));
-            case MODIFIED, ATTRIBUTES -> modified(dir, name, isDirectory(dir, name, e));
+            case MODIFIED, ATTRIBUTES -> {
+                if (e.kind() == RawEvent.RawKind.MODIFIED && e.type() == RawEvent.EntryType.UNKNOWN
+                        && !name.isEmpty() && dir.state(name) == Node.DIR) {
+                    return; // see EntryType.UNKNOWN: a change of the directory's content, reported on its own
+                }
+                modified(dir, name, isDirectory(dir, name, e));
+            }
             case DELETED -> deleted(dir, name);
             case MOVED_FROM -> movedFrom(dir, name, isDirectory(dir, name, e), cookie);
             case MOVED_TO -> movedTo(dir, name, isDirectory(dir, name, e), cookie);
