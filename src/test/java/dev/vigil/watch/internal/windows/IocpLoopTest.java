@@ -39,8 +39,19 @@ import org.junit.jupiter.api.Timeout;
 class IocpLoopTest {
 
     static final Duration T = Duration.ofSeconds(5);
-    static final String ROOT = "/w/root";
-    static final String PARENT = "/w";
+    // Absolute on this OS: /w/root on Linux, C:\w\root in a Windows JVM
+    static final String ROOT = abs("/w/root");
+    static final String PARENT = abs("/w");
+    static final String MISSING = abs("/w/missing");
+    static final String FILE = abs("/w/file");
+    static final String LOCKED = abs("/w/locked");
+    static final String FULL = abs("/w/full");
+    static final String SMB = abs("/w/smb");
+    static final String OTHER = abs("/w/other");
+
+    static String abs(String p) {
+        return Path.of(p).toAbsolutePath().normalize().toString();
+    }
 
     FakeKernel os = new FakeKernel().dir(PARENT).dir(ROOT);
     WindowsBackend backend = WindowsBackend.over(os);
@@ -265,20 +276,20 @@ class IocpLoopTest {
 
     @Test
     void watchingFailsWithTypedErrorsNamingThePath() throws Exception {
-        assertThatThrownBy(() -> channel.add(Path.of("/w/missing"))).isInstanceOf(NoSuchFileException.class)
-                .hasMessageContaining("/w/missing").hasMessageContaining("ERROR_FILE_NOT_FOUND 2");
-        os.files.put("/w/file", 0x20);
-        assertThatThrownBy(() -> channel.add(Path.of("/w/file"))).isInstanceOf(NoSuchFileException.class)
+        assertThatThrownBy(() -> channel.add(Path.of(MISSING))).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining(MISSING).hasMessageContaining("ERROR_FILE_NOT_FOUND 2");
+        os.files.put(FILE, 0x20);
+        assertThatThrownBy(() -> channel.add(Path.of(FILE))).isInstanceOf(NoSuchFileException.class)
                 .hasMessageContaining("ERROR_DIRECTORY 267");
-        os.dir("/w/locked").openFailures.put("/w/locked", WinErrors.ERROR_ACCESS_DENIED);
-        assertThatThrownBy(() -> channel.add(Path.of("/w/locked"))).isInstanceOf(WatchException.class)
-                .hasMessageContaining("CreateFileW(/w/locked) failed: Access is denied. (ERROR_ACCESS_DENIED 5)")
+        os.dir(LOCKED).openFailures.put(LOCKED, WinErrors.ERROR_ACCESS_DENIED);
+        assertThatThrownBy(() -> channel.add(Path.of(LOCKED))).isInstanceOf(WatchException.class)
+                .hasMessageContaining("CreateFileW(" + LOCKED + ") failed: Access is denied. (ERROR_ACCESS_DENIED 5)")
                 .hasMessageContaining("grant it read access");
-        os.dir("/w/full").openFailures.put("/w/full", WinErrors.ERROR_NO_SYSTEM_RESOURCES);
-        assertThatThrownBy(() -> channel.add(Path.of("/w/full"))).isInstanceOf(WatchLimitException.class)
+        os.dir(FULL).openFailures.put(FULL, WinErrors.ERROR_NO_SYSTEM_RESOURCES);
+        assertThatThrownBy(() -> channel.add(Path.of(FULL))).isInstanceOf(WatchLimitException.class)
                 .hasMessageContaining("ERROR_NO_SYSTEM_RESOURCES 1450");
-        os.dir("/w/smb").openFailures.put("/w/smb", WinErrors.ERROR_INVALID_FUNCTION);
-        assertThatThrownBy(() -> channel.add(Path.of("/w/smb"))).isInstanceOf(WatchException.class)
+        os.dir(SMB).openFailures.put(SMB, WinErrors.ERROR_INVALID_FUNCTION);
+        assertThatThrownBy(() -> channel.add(Path.of(SMB))).isInstanceOf(WatchException.class)
                 .hasMessageContaining("does not report changes");
         assertThat(os.handles).isEmpty();
     }
@@ -287,11 +298,11 @@ class IocpLoopTest {
     void stoppingCancelsEveryReadAndWaitsForItsCompletion() throws Exception {
         watchRoot();
         WatchChannel other = backend.open(listener);
-        os.dir("/w/other");
-        other.add(Path.of("/w/other"));
+        os.dir(OTHER);
+        other.add(Path.of(OTHER));
         backend.close();
         assertThat(os.handles).isEmpty();
-        assertThat(os.log).contains("cancel " + ROOT, "cancel /w/other", "close port");
+        assertThat(os.log).contains("cancel " + ROOT, "cancel " + OTHER, "close port");
         assertThat(os.log.lastIndexOf("close port")).isEqualTo(os.log.size() - 1); // the port closes last
         assertThat(listener.next()).isInstanceOf(WatchException.class); // each open channel learns it closed
         String thread = channel.toString().replaceAll("^Windows channel on (\\S+).*$", "$1");
