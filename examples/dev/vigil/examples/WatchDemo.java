@@ -5,6 +5,7 @@ import dev.vigil.watch.FileWatcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import reactor.core.Disposable;
@@ -40,6 +41,8 @@ public final class WatchDemo {
         step("write docs/drafts/plan.md", () -> Files.writeString(dir.resolve("docs/drafts/plan.md"), "# plan\n"), watcher);
         step("mv docs/drafts/plan.md docs/plan.md",
                 () -> Files.move(dir.resolve("docs/drafts/plan.md"), dir.resolve("docs/plan.md")), watcher);
+        step("echo more >> docs/plan.md",
+                () -> Files.writeString(dir.resolve("docs/plan.md"), "more\n", StandardOpenOption.APPEND), watcher);
         Path outside = Files.createTempDirectory("vigil-demo-outside");
         Files.createDirectories(outside.resolve("assets/img"));
         Files.writeString(outside.resolve("assets/img/logo.svg"), "<svg/>");

@@ -87,6 +87,15 @@ import reactor.core.scheduler.Schedulers;
  *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
  *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
  *       renames are paired by the kernel's cookie within {@link Builder#renameWindow(Duration)}.</li>
+ *   <li>Windows ({@code ReadDirectoryChangesExW}, or {@code ReadDirectoryChangesW} where the OS or the file system
+ *       lacks it): one directory handle per root watching its whole subtree, plus one on the root's parent (its
+ *       removal or rename ends the stream with {@code DELETED} of the root), all on one I/O completion port drained
+ *       by one thread ({@code vigil-iocp-N}) per JVM; 64 KiB per read (the network maximum); a read that overflows
+ *       becomes an {@code OVERFLOW} of the root and a rescan. Renames are paired from the adjacent old and new names
+ *       (and by file id where the extended read gives it). Changes of a directory's content that Windows also
+ *       reports as a write to the directory are not delivered. {@link #ready()} covers the reads the OS has
+ *       completed; use {@link #sync()} as the barrier for changes just made. Tested in a Windows JRE under Wine 8,
+ *       not yet on Windows itself.</li>
  *   <li>Symbolic links are reported as entries and never followed: a link to a directory is not entered.</li>
  *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
  * </ul>

@@ -13,7 +13,8 @@ import java.util.Optional;
  *
  * <h2>Platform differences</h2>
  * The error code is {@code errno} on Linux and macOS and {@code GetLastError()} on Windows. A Linux example:
- * {@code inotify_add_watch(/srv/data) failed: Permission denied (EACCES 13)}.
+ * {@code inotify_add_watch(/srv/data) failed: Permission denied (EACCES 13)}; a Windows one:
+ * {@code CreateFileW(D:\data) failed: Access is denied. (ERROR_ACCESS_DENIED 5): ...}.
  */
 public class WatchException extends IOException {
     private static final long serialVersionUID = 1L;

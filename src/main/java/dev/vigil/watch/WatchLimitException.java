@@ -9,7 +9,9 @@ import java.nio.file.Path;
  *
  * <h2>Platform differences</h2>
  * On Linux the limits are {@code fs.inotify.max_user_watches} (one watch per directory) and
- * {@code fs.inotify.max_user_instances}.
+ * {@code fs.inotify.max_user_instances}. On Windows there is no count of watches: what runs out is handles or the
+ * non-paged pool that pending reads use ({@code ERROR_NO_SYSTEM_RESOURCES}, {@code ERROR_NOT_ENOUGH_QUOTA},
+ * {@code ERROR_TOO_MANY_OPEN_FILES}).
  */
 public final class WatchLimitException extends WatchException {
     private static final long serialVersionUID = 1L;

@@ -118,8 +118,20 @@ final class WatchSession implements RawEventListener {
         if (!Files.isDirectory(root)) {
             throw new WatchRootException(root, WatchRootException.Reason.NOT_A_DIRECTORY, null);
         }
-        if (!Files.isReadable(root) || !Files.isExecutable(root)) {
+        if (!Files.isExecutable(root) || !Files.isReadable(root) && !listable(root)) {
             throw new WatchRootException(root, WatchRootException.Reason.NOT_READABLE, null);
+        }
+    }
+
+    /**
+     * Whether the directory can be listed: the ground truth where {@link Files#isReadable} guesses from an access
+     * list (on Windows it can say no for a drive root that lists fine).
+     */
+    private static boolean listable(Path dir) {
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return entries != null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 
