@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.jna.platform.win32.Kernel32;
 import com.sun.jna.platform.win32.Kernel32Util;
 import com.sun.jna.platform.win32.WinError;
+import dev.vigil.crash.fixtures.Wine;
 import dev.vigil.crash.internal.windows.ErrorMode;
 import dev.vigil.crash.internal.windows.WindowsMinidumps;
 import java.io.IOException;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * MiniDumpWriteDump for real: this process and a child with the presets, each file's header and stream directory
  * parsed (minidumper's test_mdmp_size, plus the content). Wine writes the header's flags as given but ignores
- * {@code MiniDumpWithHandleData} and {@code MiniDumpWithThreadInfo} (no HandleData or ThreadInfoList stream), so
- * only the streams every dump has are asserted.
+ * {@code MiniDumpWithHandleData} and {@code MiniDumpWithThreadInfo} (no HandleData or ThreadInfoList stream) and
+ * the referenced-memory flags (the dump is no larger), so only the streams every dump has are asserted there.
  */
 @EnabledOnOs(OS.WINDOWS)
 class WindowsMinidumpTest {
@@ -87,7 +88,8 @@ class WindowsMinidumpTest {
                 assertThat(mdmp.threadIds()).as("every thread, this one too").contains(testThread);
                 if (preset.isEmpty()) {
                     normal = dump.size();
-                } else if (preset.equals(MinidumpFlag.WITH_REFERENCED_MEMORY)) {
+                } else if (preset.equals(MinidumpFlag.WITH_REFERENCED_MEMORY) && !Wine.isRunning()) {
+                    // Wine 8 ignores the referenced-memory flags: both dumps came out 2,591,587 bytes once
                     assertThat(dump.size()).as("referenced memory makes it larger").isGreaterThan(normal);
                 }
             }
