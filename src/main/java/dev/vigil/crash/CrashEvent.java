@@ -54,11 +54,21 @@ public final class CrashEvent {
         DEADLOCK,
         /** A Reactor non-blocking worker ran one task, or a thread waited for one monitor, beyond the stall threshold. */
         STALL,
-        /** The JVM died of a native fault or an internal error and HotSpot wrote an {@code hs_err} report. */
+        /**
+         * The JVM died of a native fault or an internal error: HotSpot wrote an {@code hs_err} report, or the exit
+         * status names a fault ({@code SIGSEGV} and the like on POSIX, an {@code NTSTATUS} such as
+         * {@code 0xC0000005} on Windows).
+         */
         NATIVE_CRASH,
-        /** The JVM died of {@code SIGABRT} ({@code abort()} in native code) without an {@code hs_err} report. */
+        /**
+         * The JVM died of {@code SIGABRT} ({@code abort()} in native code), or on Windows of a fail-fast exit
+         * ({@code 0xC0000409}, {@code 0xC0000602}), without an {@code hs_err} report.
+         */
         NATIVE_ABORT,
-        /** The JVM was ended by a signal ({@code SIGKILL}, such as the kernel's OOM killer, or {@code SIGTERM}). */
+        /**
+         * The JVM was ended by a signal ({@code SIGKILL}, such as the kernel's OOM killer, or {@code SIGTERM}), or on
+         * Windows by Ctrl-C or its console closing ({@code 0xC000013A}).
+         */
         KILLED,
         /** The JVM exited with a non-zero status and no evidence of a crash ({@code System.exit(1)}, a failing main). */
         ABNORMAL_EXIT,

@@ -1,16 +1,17 @@
 package dev.vigil.crash;
 
 import dev.vigil.crash.internal.DumpStore;
+import dev.vigil.crash.internal.HostOs;
 import dev.vigil.crash.internal.JvmFlags;
 import dev.vigil.crash.internal.OwnerOnly;
 import dev.vigil.crash.internal.PostMortem;
 import dev.vigil.crash.internal.RateWindow;
+import dev.vigil.crash.internal.SupervisedCommand;
 import dev.vigil.crash.internal.SupervisedExit;
 import dev.vigil.crash.internal.windows.ErrorDialogs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -37,20 +38,42 @@ import reactor.core.scheduler.Schedulers;
  * {@code dumponexit} so that an {@code exit(1)} or {@code SIGTERM} leaves one too) unless the flight recorder is off;
  * {@code -XX:+HeapDumpOnOutOfMemoryError} into the run directory when heap dumps are enabled;
  * {@code -XX:-CreateCoredumpOnCrash} unless {@linkplain #withCoreDumps(boolean) core dumps} are wanted (then
- * {@code +}); and {@code -XX:OnError} when {@linkplain #withOnError(String) set}. Without core dumps, on systems with
- * {@code /bin/sh} the command also runs under {@code ulimit -c 0} (the JVM is {@code exec}ed, so the pid is the
- * JVM's), so that even {@code abort()} leaves no core. On Windows the error mode
- * {@code SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX} is set while the child is
- * created, so that no dialog blocks it (the child inherits it).
+ * {@code +}); and {@code -XX:OnError} when {@linkplain #withOnError(String) set}.
+ *
+ * <h2>Platform differences</h2>
+ * The launch follows the OS this JVM runs on, never the presence of a file.
+ * <ul>
+ *   <li><b>POSIX:</b> without core dumps, when {@code /bin/sh} exists the command runs under {@code ulimit -c 0}
+ *       (the JVM is {@code exec}ed, so the pid is the JVM's), so that even {@code abort()} leaves no core.</li>
+ *   <li><b>Windows:</b> the launcher is started directly. The error mode
+ *       {@code SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX} is set while the child is
+ *       created, so that no dialog blocks it (the child inherits it), then restored. A crashed JVM exits with status
+ *       1. With core dumps, HotSpot writes a full-memory minidump, {@code hs_err_pid<pid>.mdmp}, into the child's
+ *       working directory (not the {@code ErrorFile} directory); it is claimed as
+ *       {@link DumpFile.Format#WINDOWS_MINIDUMP}. Without them, {@code -XX:-CreateCoredumpOnCrash} also stops the
+ *       minidump that Windows Server editions write by default.</li>
+ * </ul>
  *
  * <h2>Classification</h2>
  * When the child exits, the files it left (in the run directory, and those named after its pid in its working
- * directory, where JDK 17 writes the emergency recording) are moved into the dump directory under the options'
- * naming, and one event is published: {@link CrashEvent.Kind#NATIVE_CRASH} when there is an {@code hs_err} report
- * (whatever the status), {@link CrashEvent.Kind#OUT_OF_MEMORY} when there is an out-of-memory heap dump,
- * {@link CrashEvent.Kind#NATIVE_ABORT} for status 134 ({@code SIGABRT}) without a report,
- * {@link CrashEvent.Kind#KILLED} for other signals (137 {@code SIGKILL}, 143 {@code SIGTERM}),
- * {@link CrashEvent.Kind#ABNORMAL_EXIT} for any other non-zero status, and nothing for status 0 with no files.
+ * directory, where JDK 17 writes the emergency recording and Windows HotSpot its minidump) are moved into the dump
+ * directory under the options' naming, and one event is published: {@link CrashEvent.Kind#NATIVE_CRASH} when there
+ * is an {@code hs_err} report (whatever the status), {@link CrashEvent.Kind#OUT_OF_MEMORY} when there is an
+ * out-of-memory heap dump, nothing for status 0 with no files, and otherwise by the status:
+ * <ul>
+ *   <li><b>POSIX:</b> {@link CrashEvent.Kind#NATIVE_ABORT} for 134 ({@code SIGABRT}),
+ *       {@link CrashEvent.Kind#NATIVE_CRASH} for 132, 135, 136 and 139 ({@code SIGILL}, {@code SIGBUS},
+ *       {@code SIGFPE}, {@code SIGSEGV}), {@link CrashEvent.Kind#KILLED} for other signals (137 {@code SIGKILL},
+ *       143 {@code SIGTERM}), {@link CrashEvent.Kind#ABNORMAL_EXIT} for any other status.</li>
+ *   <li><b>Windows</b> (exit codes are {@code NTSTATUS} values when an exception ended the process):
+ *       {@link CrashEvent.Kind#NATIVE_CRASH} for {@code 0xC0000005} (access violation), {@code 0xC00000FD} (stack
+ *       overflow), {@code 0xC0000374} (heap corruption) and any other unnamed {@code 0xC...} error;
+ *       {@link CrashEvent.Kind#NATIVE_ABORT} for the fail-fast codes {@code 0xC0000409} ({@code abort()} in the
+ *       C runtime, {@code __fastfail}) and {@code 0xC0000602}; {@link CrashEvent.Kind#KILLED} for
+ *       {@code 0xC000013A} (Ctrl-C, console closed); {@link CrashEvent.Kind#ABNORMAL_EXIT} for any other status,
+ *       including 1, which {@link Process#destroy()} ({@code TerminateProcess}) also gives: a killed child cannot
+ *       be told from {@code System.exit(1)} on Windows.</li>
+ * </ul>
  *
  * <p>Immutable and thread-safe.
  */
@@ -123,14 +146,7 @@ public final class CrashSupervisor {
         Files.createDirectory(runDir);
         OwnerOnly.directory(runDir);
 
-        List<String> full = new ArrayList<>();
-        boolean shell = !coreDumps && Files.isExecutable(Path.of("/bin/sh"));
-        if (shell) {
-            full.addAll(List.of("/bin/sh", "-c", "ulimit -c 0 && exec \"$@\"", "vigil-supervised"));
-        }
-        full.add(command.get(0));
-        full.addAll(jvmFlags(runDir));
-        full.addAll(command.subList(1, command.size()));
+        List<String> full = SupervisedCommand.of(HostOs.current(), command, jvmFlags(runDir), coreDumps);
 
         ProcessBuilder pb = new ProcessBuilder(full)
                 .directory(builder.directory())

@@ -113,7 +113,10 @@ class CrashReporterTest {
         assertThat(previousGot).containsExactly(boom);
         assertThat(seenByPrevious).containsExactly(tdump);
         assertThat(Files.readString(tdump)).contains("Full thread dump").contains("\"crashing-thread\"");
-        assertThat(Files.getPosixFilePermissions(tdump)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        if (tdump.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // the Windows side (ACLs) is WindowsOwnerOnlyTest's
+            assertThat(Files.getPosixFilePermissions(tdump)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        }
         StepVerifier.create(event.dump()).expectNext(event.artifacts().get(0)).verifyComplete();
     }
 

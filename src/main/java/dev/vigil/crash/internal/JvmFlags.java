@@ -38,23 +38,38 @@ public final class JvmFlags {
         return f;
     }
 
-    /** The flags as one {@code JAVA_TOOL_OPTIONS} value: whitespace-separated, arguments with spaces quoted. */
+    /**
+     * The flags as one {@code JAVA_TOOL_OPTIONS} value, which HotSpot splits at white space and in which both
+     * {@code "} and {@code '} quote (they are removed; there is no escape character, so a backslash in a Windows path
+     * stays as it is). A flag with white space or a quote is written as adjacent quoted runs that HotSpot joins into
+     * one argument: {@code "..."} around runs without {@code "}, {@code '...'} around runs of {@code "}.
+     */
     public static String toolOptions(List<String> flags) {
         StringBuilder sb = new StringBuilder();
         for (String flag : flags) {
             if (sb.length() > 0) {
                 sb.append(' ');
             }
-            if (flag.chars().anyMatch(Character::isWhitespace)) {
-                if (flag.indexOf('"') >= 0) {
-                    throw new IllegalArgumentException("cannot quote " + flag + " for JAVA_TOOL_OPTIONS: it holds both "
-                            + "whitespace and a double quote");
-                }
-                sb.append('"').append(flag).append('"');
-            } else {
-                sb.append(flag);
-            }
+            quote(flag, sb);
         }
         return sb.toString();
+    }
+
+    private static void quote(String flag, StringBuilder sb) {
+        if (flag.chars().noneMatch(c -> Character.isWhitespace(c) || c == '"' || c == '\'')) {
+            sb.append(flag);
+            return;
+        }
+        int i = 0;
+        while (i < flag.length()) {
+            boolean quotes = flag.charAt(i) == '"';
+            int j = i;
+            while (j < flag.length() && (flag.charAt(j) == '"') == quotes) {
+                j++;
+            }
+            char q = quotes ? '\'' : '"';
+            sb.append(q).append(flag, i, j).append(q);
+            i = j;
+        }
     }
 }

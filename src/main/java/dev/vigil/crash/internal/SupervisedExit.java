@@ -62,7 +62,7 @@ public final class SupervisedExit {
             }
             Instant time = group == null ? exitTime : group.time();
             String message = PostMortem.describe(pid, verdict.kind(), claimed, verdict.cause())
-                    + " [exit status " + exit + "]";
+                    + " [exit status " + ExitClassifier.describeStatus(HostOs.current(), exit) + "]";
             return List.of(postMortem.event(verdict.kind(), CrashEvent.Source.SUPERVISOR, pid, time, exit,
                     message, claimed));
         } catch (IOException e) {

@@ -4,11 +4,15 @@ import com.sun.jna.Platform;
 import java.io.IOException;
 
 /**
- * Runs an action (starting a child process) with the Windows error mode set so that no critical-error or fault
- * dialog can block an unattended child, which inherits the mode; restores the mode afterwards. A no-op elsewhere.
+ * Runs an action (starting a child process, writing a minidump) with the Windows process error mode including
+ * {@link ErrorMode#UNATTENDED}, so that no critical-error or fault dialog can block it or a child started meanwhile
+ * (a child inherits the mode), then restores the mode the process had. Overlapping actions share one change: the
+ * first sets the mode, the last one to finish restores it, and none waits for another. A no-op elsewhere.
  */
 public final class ErrorDialogs {
     private static final Object LOCK = new Object();
+    private static int active;
+    private static int saved;
 
     private ErrorDialogs() {
     }
@@ -26,12 +30,18 @@ public final class ErrorDialogs {
             return action.run();
         }
         synchronized (LOCK) {
-            int previous = ErrorMode.INSTANCE.GetErrorMode();
-            ErrorMode.INSTANCE.SetErrorMode(previous | ErrorMode.UNATTENDED);
-            try {
-                return action.run();
-            } finally {
-                ErrorMode.INSTANCE.SetErrorMode(previous);
+            if (active++ == 0) {
+                saved = ErrorMode.INSTANCE.GetErrorMode();
+                ErrorMode.INSTANCE.SetErrorMode(saved | ErrorMode.UNATTENDED);
+            }
+        }
+        try {
+            return action.run();
+        } finally {
+            synchronized (LOCK) {
+                if (--active == 0) {
+                    ErrorMode.INSTANCE.SetErrorMode(saved);
+                }
             }
         }
     }

@@ -49,11 +49,24 @@ public final class WindowsMinidumps {
         return UNAVAILABLE;
     }
 
-    /** Writes a minidump of process {@code pid} of the given {@code MINIDUMP_TYPE} to the new file {@code target}. */
+    /**
+     * Writes a minidump of process {@code pid} of the given {@code MINIDUMP_TYPE} to the new file {@code target}, with
+     * the error mode set so that no dialog can block the call ({@link ErrorDialogs}).
+     *
+     * @throws IOException naming the failed call ({@code OpenProcess}, {@code CreateFile}, {@code MiniDumpWriteDump},
+     *                     {@code CloseHandle}), its subject, the system's message and the code
+     */
     public static void write(long pid, Path target, int type) throws IOException {
         if (UNAVAILABLE != null) {
             throw new UnsupportedOperationException(UNAVAILABLE);
         }
+        ErrorDialogs.suppressedWhile(() -> {
+            writeUnattended(pid, target, type);
+            return null;
+        });
+    }
+
+    private static void writeUnattended(long pid, Path target, int type) throws IOException {
         Kernel32 k32 = Kernel32.INSTANCE;
         boolean self = pid == ProcessHandle.current().pid();
         WinNT.HANDLE process = self ? k32.GetCurrentProcess()
@@ -62,6 +75,7 @@ public final class WindowsMinidumps {
         if (process == null) {
             throw failure("OpenProcess", "pid " + pid, Native.getLastError());
         }
+        IOException failed = null;
         try {
             WinNT.HANDLE file = k32.CreateFile(target.toString(), WinNT.GENERIC_WRITE, 0, null, WinNT.CREATE_NEW,
                     WinNT.FILE_ATTRIBUTE_NORMAL, null);
@@ -84,9 +98,16 @@ public final class WindowsMinidumps {
                     throw failure("CloseHandle", target.toString(), Native.getLastError());
                 }
             }
+        } catch (IOException e) {
+            failed = e;
+            throw e;
         } finally {
-            if (!self) {
-                k32.CloseHandle(process);
+            if (!self && !k32.CloseHandle(process)) {
+                IOException close = failure("CloseHandle", "the handle of pid " + pid, Native.getLastError());
+                if (failed == null) {
+                    throw close;
+                }
+                failed.addSuppressed(close);
             }
         }
     }
