@@ -50,7 +50,7 @@ public final class WineBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("child")) {
-            child(args[1], Path.of(args[2]));
+            child(args[1], Path.of(args[2]).toAbsolutePath()); // under Wine, /tmp/x becomes Z:\tmp\x
         } else {
             driver(Integer.parseInt(args[0]), args[1], Path.of(args[2]));
         }
@@ -118,8 +118,9 @@ public final class WineBench {
 
     private static void child(String peer, Path tree) throws Exception {
         BlockingQueue<String> created = new LinkedBlockingQueue<>();
-        Path lat = tree.resolve("latency");
-        Files.createDirectories(lat);
+        // In the root: under Wine, a recursive read reports changes in a subdirectory only once the process has
+        // listed it (Vigil lists the tree to build its model; the JDK does not), so the JDK would see nothing there.
+        Path lat = tree;
         long t0 = System.nanoTime();
         AutoCloseable stop;
         if (peer.equals("vigil")) {
