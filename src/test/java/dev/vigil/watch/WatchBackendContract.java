@@ -173,6 +173,17 @@ abstract class WatchBackendContract {
     }
 
     @Test
+    void aNonRecursiveWatchReportsTheTopLevelOnly() throws IOException {
+        Path sub = Files.createDirectory(root.resolve("sub"));
+        Path top = root.resolve("top");
+        StepVerifier.create(d.watcher(root).recursive(false).build().events())
+                .then(io(() -> d.create(sub.resolve("deep"), false))) // not reported, and no loss either
+                .then(io(() -> d.create(top, false))).expectNext(ev(CREATED, top, false))
+                .thenCancel()
+                .verify(T);
+    }
+
+    @Test
     void renameInADirectoryAndMoveAcrossDirectories() throws IOException {
         Path x = Files.createDirectory(root.resolve("x"));
         Path y = Files.createDirectory(root.resolve("y"));

@@ -115,6 +115,11 @@ class WindowsWatchTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(drive),
                 "no drive V: to watch (the Wine wrapper maps one; on Windows, map one with subst V: DIR)");
         Path f = drive.resolve("on-the-drive-" + System.nanoTime() + ".txt");
+        // Under Wine an empty drive root cannot be listed (FindFirstFileW finds not even "." there): keep one entry
+        Path keep = drive.resolve("keep");
+        if (!Files.exists(keep)) {
+            Files.createFile(keep);
+        }
         try {
             FileWatcher w = FileWatcher.builder().root(drive).build();
             StepVerifier.create(w.events())
@@ -148,6 +153,27 @@ class WindowsWatchTest {
         await().atMost(T).untilAsserted(() -> assertThat(WindowsBackend.sharedOpenHandles()).isZero());
         assertThat(Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("vigil-iocp-") && t.isAlive()).count()).isEqualTo(1);
+    }
+
+    /** The reader waits in GetQueuedCompletionStatusEx without a timeout: no CPU while nothing changes. */
+    @Test
+    void theReaderThreadUsesNoCpuWhileIdle() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long self = mx.getCurrentThreadCpuTime();
+        for (long end = System.nanoTime() + 100_000_000L; System.nanoTime() < end; ) {
+            Thread.onSpinWait(); // proves the measure works here: this thread burns CPU
+        }
+        assertThat(mx.getCurrentThreadCpuTime() - self).isGreaterThan(20_000_000L);
+        reactor.core.Disposable d = FileWatcher.builder().root(tmp).build().events().subscribe();
+        try {
+            Thread reader = await().atMost(T).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("vigil-iocp-")).findFirst().orElse(null), t -> t != null);
+            long before = mx.getThreadCpuTime(reader.getId());
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000_000L); // the interval measured, not a settle
+            assertThat(mx.getThreadCpuTime(reader.getId()) - before).isLessThan(2_000_000L);
+        } finally {
+            d.dispose();
+        }
     }
 
     private static void write(Path p) {

@@ -355,6 +355,9 @@ final class WatchSession implements RawEventListener {
         if (watched == null) {
             return; // a watch we already dropped
         }
+        if (!spec.recursive() && e.path().indexOf('/') >= 0) {
+            return; // below the top level, which a recursive backend reports too
+        }
         Tree.Target t = tree.target(watched, e.path());
         if (t == null) {
             Node missed = tree.unknownParent(watched, e.path());

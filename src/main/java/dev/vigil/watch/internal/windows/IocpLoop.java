@@ -149,7 +149,6 @@ final class IocpLoop implements Runnable {
         if ((attributes & Kernel.FILE_ATTRIBUTE_DIRECTORY) == 0) {
             throw errors.watch(abs, new Win32Exception("ReadDirectoryChangesW", WinErrors.ERROR_DIRECTORY));
         }
-        DirWatch root = open(channel, abs, osPath, null);
         String longRoot = osPath;
         if (osPath.indexOf('~') >= 0) {
             try {
@@ -158,11 +157,11 @@ final class IocpLoop implements Runnable {
                 // keep the path as given: short names below it are then expanded against it as given
             }
         }
-        root.longPath = longRoot;
+        DirWatch root = open(channel, abs, osPath, null, longRoot);
         Path parent = abs.getParent();
         if (parent != null) {
             try {
-                root.parentWatch = open(channel, parent, osPath(parent), root);
+                root.parentWatch = open(channel, parent, osPath(parent), root, null);
             } catch (IOException e) {
                 // Without it, the root's removal shows only through its own read failing (as Windows does; Wine does
                 // not): the parent may be unreadable to this process.
@@ -175,7 +174,8 @@ final class IocpLoop implements Runnable {
         return root;
     }
 
-    private DirWatch open(WindowsChannel channel, Path path, String osPath, DirWatch root) throws IOException {
+    private DirWatch open(WindowsChannel channel, Path path, String osPath, DirWatch root, String longPath)
+            throws IOException {
         long handle;
         try {
             handle = os.openDirectory(osPath);
@@ -184,7 +184,7 @@ final class IocpLoop implements Runnable {
         }
         handles.incrementAndGet();
         long key = keys.incrementAndGet();
-        DirWatch w = new DirWatch(channel, path, osPath, handle, key, root);
+        DirWatch w = new DirWatch(channel, path, osPath, handle, key, root, longPath);
         try {
             os.associate(port, handle, key);
         } catch (Win32Exception e) {
@@ -250,10 +250,24 @@ final class IocpLoop implements Runnable {
         try {
             os.post(port, WAKE);
         } catch (Win32Exception e) {
-            // Only a closed port refuses a packet: the loop is dying, and fails what is queued.
-            return !dead;
+            // Only a closed port refuses a packet: the loop died meanwhile
+        }
+        if (dead) { // died while we queued: its own sweep may have missed our task
+            failQueued();
+            return false;
         }
         return true;
+    }
+
+    /** Fails every queued watch whose first read will never be issued (the loop is dead). Any thread. */
+    private void failQueued() {
+        Throwable why = failure();
+        for (Task t; (t = tasks.poll()) != null; ) {
+            if (t.task instanceof Arm arm) {
+                arm.done.completeExceptionally(why instanceof WatchException ? why
+                        : new WatchException("the Windows watch loop has stopped", arm.watch.path, null, 0, why));
+            }
+        }
     }
 
     /**
@@ -627,12 +641,7 @@ final class IocpLoop implements Runnable {
         }
         Throwable why = failed instanceof WatchException || failed == null ? failed
                 : new WatchException("the Windows watch loop failed: " + failed, null, null, 0, failed);
-        for (Task t; (t = tasks.poll()) != null; ) {
-            if (t.task instanceof Arm arm) {
-                arm.done.completeExceptionally(why != null ? why
-                        : new WatchException("the Windows backend was closed", arm.watch.path, null, 0, null));
-            }
-        }
+        failQueued();
         for (WindowsChannel channel : left) {
             if (channel.markClosed()) {
                 try {
@@ -660,7 +669,7 @@ final class IocpLoop implements Runnable {
     /** {@code path} as CreateFileW wants it: long paths get the {@code \\?\} (or {@code \\?\UNC\}) prefix. */
     static String osPath(Path path) {
         String s = path.toString();
-        if (s.length() < LONG_PATH || s.startsWith("\\\\?\\")) {
+        if (s.length() < LONG_PATH) { // (a Path never holds the prefix: the JDK refuses its '?')
             return s;
         }
         return s.startsWith("\\\\") ? "\\\\?\\UNC\\" + s.substring(2) : "\\\\?\\" + s;
@@ -689,12 +698,13 @@ final class IocpLoop implements Runnable {
         boolean armed;
         boolean cancelled;
         boolean handleClosed;
-        String longPath;
+        final String longPath;
         DirWatch parentWatch;
         Notifications.Record trailingOld;
         long trailingCookie;
 
-        DirWatch(WindowsChannel channel, Path path, String osPath, long handle, long key, DirWatch root) {
+        DirWatch(WindowsChannel channel, Path path, String osPath, long handle, long key, DirWatch root,
+                String longPath) {
             this.channel = channel;
             this.path = path;
             this.osPath = osPath;
@@ -705,7 +715,7 @@ final class IocpLoop implements Runnable {
             this.subtree = root == null;
             this.filter = root == null ? Kernel.NOTIFY_FILTER : Kernel.NOTIFY_DIR_NAME;
             this.buffer = new Memory(size);
-            this.longPath = osPath;
+            this.longPath = longPath != null ? longPath : osPath;
         }
 
         @Override

@@ -315,5 +315,7 @@ class IocpLoopTest {
         String deep = "C:\\" + "d".repeat(300);
         assertThat(IocpLoop.osPath(Path.of(deep))).isEqualTo(deep.length() < IocpLoop.LONG_PATH ? deep : "\\\\?\\" + deep);
         assertThat(IocpLoop.osPath(Path.of("C:\\short"))).isEqualTo("C:\\short");
+        String unc = "\\\\server\\share\\" + "u".repeat(300);
+        assertThat(IocpLoop.osPath(Path.of(unc))).isEqualTo("\\\\?\\UNC\\server\\share\\" + "u".repeat(300));
     }
 }
