@@ -49,8 +49,10 @@ import reactor.core.scheduler.Schedulers;
  * listed) on the pool, and {@code onSubscribe} is signalled only then. It is the readiness signal: any change made
  * after {@code onSubscribe} (in a {@code StepVerifier}, in a {@code then(..)} step) is delivered. Existing entries
  * are not reported. A plain subscriber that needs to know when it is ready waits for {@link #ready()} after
- * subscribing. A failure to establish (a bad root, no backend) is signalled as {@code onSubscribe} then
- * {@code onError}.
+ * subscribing. The subscriber that {@code subscribe(Consumer..)} creates is the exception: it gets
+ * {@code onSubscribe} at once, on the subscribing thread (it cannot take a later one safely against a concurrent
+ * {@code dispose()}), so its users wait for {@link #ready()}; its demand waits until the session is established.
+ * A failure to establish (a bad root, no backend) is signalled as {@code onSubscribe} then {@code onError}.
  *
  * <h2>Backpressure</h2>
  * The stream honours {@code request(n)}. Each session keeps undelivered changes in a buffer bounded by the

@@ -16,7 +16,8 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The source behind {@code FileWatcher.events()}. Subscribing never blocks: it registers a {@link WatchSession} and
  * hands its establishment (choose the backend, watch and list the roots) to the session's executor; {@code
- * onSubscribe} follows once every watch is installed, which makes it the readiness signal. Delivery is serialised
+ * onSubscribe} follows once every watch is installed, which makes it the readiness signal (except for Reactor's
+ * lambda subscriber, which gets it at once: see {@link #LAMBDA_SUBSCRIBER}). Delivery is serialised
  * by a work-in-progress counter and runs on the thread that calls {@code request(n)} or on a delivery thread, never
  * on a backend's reader thread or on the session's executor: a subscriber that blocks holds up only itself.
  */
@@ -35,12 +36,24 @@ public final class FluxWatch extends Flux<FileEvent> {
         this.syncs = syncs;
     }
 
+    /**
+     * Reactor's subscriber behind {@code subscribe(Consumer...)}. It takes its subscription with a check-then-set
+     * that a {@code dispose()} on another thread can slip into, after which the disposal is lost (the session would
+     * live on and call the consumer). It therefore gets {@code onSubscribe} at once, on the subscribing thread, as
+     * from every Reactor source; its users wait for {@code ready()}, which they could not observe otherwise.
+     */
+    private static final String LAMBDA_SUBSCRIBER = "reactor.core.publisher.LambdaSubscriber";
+
     @Override
     public void subscribe(CoreSubscriber<? super FileEvent> actual) {
         WatchSubscription s = new WatchSubscription(actual, syncs);
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
+        s.early = actual.getClass().getName().equals(LAMBDA_SUBSCRIBER);
         syncs.add(session);
+        if (s.early) {
+            actual.onSubscribe(s); // demand and cancellation wait in s until the session is established
+        }
         session.executor.execute(() -> {
             try {
                 session.establish(backend);
@@ -48,7 +61,13 @@ public final class FluxWatch extends Flux<FileEvent> {
                 Exceptions.throwIfJvmFatal(t);
                 s.release();
                 session.establishmentEnded();
-                WatchThreads.deliver(() -> Operators.error(actual, Operators.onOperatorError(t, actual.currentContext())));
+                if (s.early) {
+                    s.error = Operators.onOperatorError(t, actual.currentContext());
+                    WatchThreads.deliver(s::start); // onError through the drain, unless cancelled meanwhile
+                } else {
+                    WatchThreads.deliver(() -> Operators.error(actual, Operators.onOperatorError(t,
+                            actual.currentContext())));
+                }
                 return;
             }
             session.establishmentEnded();
@@ -67,6 +86,8 @@ public final class FluxWatch extends Flux<FileEvent> {
         private final CoreSubscriber<? super FileEvent> actual;
         private final SyncRegistry syncs;
         WatchSession session;
+        /** {@code onSubscribe} was signalled at subscription, before establishment (see LAMBDA_SUBSCRIBER). */
+        boolean early;
         volatile boolean subscribed;
         volatile boolean cancelled;
         volatile boolean rootsGone;
@@ -87,7 +108,9 @@ public final class FluxWatch extends Flux<FileEvent> {
 
         /** The session is established: signal readiness, then deliver what waits. On a pool thread. */
         void start() {
-            actual.onSubscribe(this);
+            if (!early) {
+                actual.onSubscribe(this);
+            }
             subscribed = true;
             drainHere();
         }
