@@ -52,6 +52,9 @@ import reactor.core.scheduler.Schedulers;
  * subscribing. The subscriber that {@code subscribe(Consumer..)} creates is the exception: it gets
  * {@code onSubscribe} at once, on the subscribing thread (it cannot take a later one safely against a concurrent
  * {@code dispose()}), so its users wait for {@link #ready()}; its demand waits until the session is established.
+ * Behind an operator ({@code events().map(..).subscribe(consumer)}) the lambda subscriber still gets the late
+ * {@code onSubscribe}: a {@code dispose()} in the instant it arrives can be lost there, a Reactor limitation; dispose
+ * such a chain after {@link #ready()}, or subscribe a {@code BaseSubscriber} (whose subscription is set atomically).
  * A failure to establish (a bad root, no backend) is signalled as {@code onSubscribe} then {@code onError}.
  *
  * <h2>Backpressure</h2>
