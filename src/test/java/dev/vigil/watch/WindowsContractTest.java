@@ -3,6 +3,7 @@ package dev.vigil.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.vigil.crash.fixtures.Wine;
 import dev.vigil.watch.internal.windows.WindowsBackend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class WindowsContractTest extends WatchBackendContract {
              */
             @Override
             public void deleteRoot(Path root) throws IOException {
-                if (!Wine.RUNNING) {
+                if (!Wine.isRunning()) {
                     super.deleteRoot(root);
                     return;
                 }
@@ -71,7 +72,7 @@ class WindowsContractTest extends WatchBackendContract {
     @Test
     @Override
     void renamedDirectoryKeepsReportingUnderItsNewName() throws IOException {
-        if (!Wine.RUNNING) {
+        if (!Wine.isRunning()) {
             super.renamedDirectoryKeepsReportingUnderItsNewName();
             return;
         }
