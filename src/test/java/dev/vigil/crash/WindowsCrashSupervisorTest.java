@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import reactor.test.StepVerifier;
  * is {@code Unsafe.putAddress(0, ..)}, which faults inside {@code jvm.dll}.
  */
 @EnabledOnOs(OS.WINDOWS)
+@Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // HotSpot's full-memory .mdmp takes 60 to 110 s under Wine
 class WindowsCrashSupervisorTest {
 
     private static final Duration WAIT = Duration.ofMinutes(3);

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the referenced-memory flags (the dump is no larger), so only the streams every dump has are asserted there.
  */
 @EnabledOnOs(OS.WINDOWS)
+@Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES) // full-memory minidumps take up to two minutes under Wine
 class WindowsMinidumpTest {
 
     private static final Duration WAIT = Duration.ofMinutes(2);

@@ -262,6 +262,7 @@ class PipelineTest {
             evs.add(new Ev(sub, CREATED, "f" + i, false, 0));
         }
         Set<String> seen = new HashSet<>();
+        java.util.concurrent.atomic.AtomicInteger collapses = new java.util.concurrent.atomic.AtomicInteger();
         StepVerifier.create(build(FileWatcher.builder().root(dir).root(sub).backend(fake).maxPendingPaths(10)).events(), 0)
                 .then(() -> evs.forEach(e -> mkfile(sub.resolve(e.name()))))
                 .then(() -> fake.batch(evs))
@@ -270,11 +271,14 @@ class PipelineTest {
                 .thenConsumeWhile(e -> {
                     if (e.kind() == Kind.CREATED) {
                         seen.add(e.root().relativize(e.path()) + "@" + dir.relativize(e.root()));
+                    } else if (e.kind() == Kind.OVERFLOW) {
+                        collapses.incrementAndGet();
                     }
                     return seen.size() < 60;
                 })
                 .thenCancel()
                 .verify(T);
+        assertThat(collapses).as("60 paths waited for a bound of 10: they collapsed").hasPositiveValue();
         for (int i = 0; i < 30; i++) {
             assertThat(seen).contains("sub/f" + i + "@", "f" + i + "@sub");
         }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -234,6 +235,9 @@ final class InotifyLoop implements Runnable {
         } finally {
             die(failed);
         }
+        if (failed != null) {
+            Exceptions.throwIfJvmFatal(failed); // reported to the channels above; the thread's handler sees it too
+        }
     }
 
     /**
@@ -404,6 +408,7 @@ final class InotifyLoop implements Runnable {
                 try {
                     t.task.run();
                 } catch (Throwable e) {
+                    Exceptions.throwIfJvmFatal(e);
                     Operators.onErrorDropped(e, Context.empty());
                 }
             } else if (!t.channel.isClosed()) {
@@ -417,6 +422,7 @@ final class InotifyLoop implements Runnable {
         try {
             callback.run();
         } catch (Throwable t) {
+            Exceptions.throwIfJvmFatal(t); // the loop dies of it, and every channel learns why
             if (!channel.markClosed()) {
                 Operators.onErrorDropped(t, Context.empty()); // closed meanwhile by another thread
                 return;
@@ -425,6 +431,7 @@ final class InotifyLoop implements Runnable {
             try {
                 channel.listener.onFailure(t);
             } catch (Throwable t2) {
+                Exceptions.throwIfJvmFatal(t2);
                 t2.addSuppressed(t);
                 Operators.onErrorDropped(t2, Context.empty());
             }
@@ -513,7 +520,7 @@ final class InotifyLoop implements Runnable {
                     channel.listener.onFailure(why != null ? why
                             : new WatchException("the inotify backend was closed", null, null, 0, null));
                 } catch (Throwable t) {
-                    Operators.onErrorDropped(t, Context.empty());
+                    Operators.onErrorDropped(t, Context.empty()); // even a VM error: the cleanup below must run
                 }
             }
         }

@@ -309,6 +309,9 @@ final class IocpLoop implements Runnable {
         } finally {
             die(failed);
         }
+        if (failed != null) {
+            Exceptions.throwIfJvmFatal(failed); // reported to the channels above; the thread's handler sees it too
+        }
     }
 
     /** Dequeues and handles one batch of packets; false when a stopping loop waited in vain. */
@@ -648,7 +651,7 @@ final class IocpLoop implements Runnable {
                     channel.listener.onFailure(why != null ? why
                             : new WatchException("the Windows backend was closed", null, null, 0, null));
                 } catch (Throwable t) {
-                    Operators.onErrorDropped(t, Context.empty());
+                    Operators.onErrorDropped(t, Context.empty()); // even a VM error: the cleanup below must run
                 }
             }
         }
