@@ -3,8 +3,6 @@ package dev.vigil.crash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.crash.fixtures.Jdks;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,13 +196,7 @@ class CrashSupervisorTest {
         ProcessBuilder pb = new ProcessBuilder(Jdks.crasher(Jdks.current(), mode)).directory(cwd.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         CrashSupervisor.Child child = supervisor.launch(pb);
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.process().getInputStream(),
-                StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null && !line.equals("READY")) {
-            assertThat(line).isNotNull();
-        }
-        assertThat(line).isEqualTo("READY");
+        Jdks.awaitLine(child.process().getInputStream(), "READY", WAIT);
         return child;
     }
 

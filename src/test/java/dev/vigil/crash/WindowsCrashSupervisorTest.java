@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.crash.fixtures.Jdks;
 import dev.vigil.crash.fixtures.Wine;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,9 +189,8 @@ class WindowsCrashSupervisorTest {
         ProcessBuilder pb = new ProcessBuilder(Jdks.crasher(Jdks.current(), "sleep")).directory(cwd.toFile())
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         CrashSupervisor.Child child = CrashSupervisor.create(options()).launch(pb);
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.process().getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertThat(out.readLine()).isEqualTo("READY");
+        try {
+            Jdks.awaitLine(child.process().getInputStream(), "READY", WAIT);
             assertThat(child.process().info().command()).hasValueSatisfying(c -> assertThat(c.toLowerCase())
                     .endsWith("\\bin\\java.exe"));
         } finally {
