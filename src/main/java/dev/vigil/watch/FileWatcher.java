@@ -101,6 +101,10 @@ import reactor.core.scheduler.Schedulers;
  *       reports as a write to the directory are not delivered. {@link #ready()} covers the reads the OS has
  *       completed; use {@link #sync()} as the barrier for changes just made. Tested in a Windows JRE under Wine 8,
  *       not yet on Windows itself.</li>
+ *   <li>Linux names are bytes, which the JDK decodes with {@code sun.jnu.encoding} (UTF-8 on current systems): a
+ *       name that is not valid UTF-8 is reported with U+FFFD replacement characters, a path that names no file,
+ *       and a directory with such a name is not watched inside (no {@code Path} can reach it). The session goes
+ *       on.</li>
  *   <li>Symbolic links are reported as entries and never followed: a link to a directory is not entered.</li>
  *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
  * </ul>

@@ -63,6 +63,29 @@ class LinuxWatchTest {
         assertThat(Recorder.lines(root, r.sync(w))).containsExactly("DELETED f.txt");
     }
 
+    /**
+     * Linux names are bytes; the JDK decodes them with sun.jnu.encoding (UTF-8 here) and cannot name a file whose
+     * name is not valid UTF-8. Such an entry is reported with U+FFFD in its name and never kills the session.
+     */
+    @Test
+    void aNameThatIsNotUtf8IsReportedWithReplacementCharactersAndTheSessionGoesOn() throws Exception {
+        Path root = root();
+        Files.createDirectories(root.resolve("sub"));
+        FileWatcher w = FileWatcher.of(root);
+        Recorder r = record(w);
+        // bytes 0xff 0xfe are not UTF-8; made by the shell, since a Java String cannot name them
+        Process p = new ProcessBuilder("/bin/sh", "-c", "mkdir \"$(printf 'bad\\377\\376dir')\" && "
+                + "touch \"$(printf 'bad\\377\\376dir/inner')\" \"$(printf 'sub/bad\\377file')\"")
+                .directory(root.toFile()).inheritIO().start();
+        assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        Files.writeString(root.resolve("good"), "x");
+        List<String> seen = Recorder.lines(root, r.sync(w));
+        assertThat(seen).contains("CREATED bad\ufffd\ufffddir", "CREATED sub/bad\ufffdfile", "CREATED good");
+        Files.writeString(root.resolve("sub/after"), "x");
+        assertThat(Recorder.lines(root, r.sync(w))).contains("CREATED sub/after"); // still alive
+    }
+
     @Test
     void coalescedModeMergesWhatWaits() throws IOException {
         Path root = root();
