@@ -89,7 +89,8 @@ public final class CrashReporter implements AutoCloseable {
                     return installed;
                 }
                 throw new IllegalStateException("a CrashReporter is already installed with other options ("
-                        + installed.options + "); close() it first");
+                        + installed.options.differences(options) + ", installed vs requested); close() it first,"
+                        + " or install with the same options to share it");
             }
             installed = new CrashReporter(options, CrashEngine.install(options, CrashEvent::new));
             return installed;

@@ -555,4 +555,28 @@ public final class CrashReporterOptions {
                 + flightRecorder + ", retention=" + maxFiles + " files/" + maxBytes + " bytes, dumpRate=" + dumpRate
                 + "/" + dumpRatePeriod + ", eventRate=" + eventRate + "/" + eventRatePeriod + "]";
     }
+
+    /**
+     * The options that differ from {@code other}'s, each as {@code name: mine vs other's}, e.g.
+     * {@code heapDumps: false vs true}; empty when equal. Every field is compared, so a new option is never missed.
+     */
+    String differences(CrashReporterOptions other) {
+        StringBuilder out = new StringBuilder();
+        for (java.lang.reflect.Field f : CrashReporterOptions.class.getDeclaredFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                continue;
+            }
+            try {
+                Object mine = f.get(this);
+                Object theirs = f.get(other);
+                if (!Objects.equals(mine, theirs)) {
+                    out.append(out.length() == 0 ? "" : "; ").append(f.getName()).append(": ").append(mine)
+                            .append(" vs ").append(theirs);
+                }
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e); // a class reading its own fields
+            }
+        }
+        return out.toString();
+    }
 }

@@ -221,8 +221,11 @@ class CrashReporterTest {
         reporter = CrashReporter.install(options());
         assertThat(CrashReporter.install(options())).isSameAs(reporter);
         assertThat(CrashReporter.installed()).containsSame(reporter);
-        assertThatThrownBy(() -> CrashReporter.install(options().withName("other")))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("close() it first");
+        assertThatThrownBy(() -> CrashReporter.install(options().withName("other").withHeapDumps(true)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("close() it first")
+                .hasMessageContaining("name: example vs other").hasMessageContaining("heapDumps: false vs true")
+                .hasMessageContaining("installed vs requested")
+                .hasMessageNotContaining("dumpDirectory"); // only what differs
         reporter.close();
         assertThat(CrashReporter.installed()).isEmpty();
         reporter = CrashReporter.install(options().withName("other"));
