@@ -136,6 +136,25 @@ class CrashReporterTest {
         assertThat(event.dump().block(WAIT)).as("single-flight, cached").isSameAs(dump);
     }
 
+    /** Found in a Spring Boot trial: closing right after an event left no dump at all, and said nothing. */
+    @Test
+    void closingRightAfterAnEventStillWritesItsDumpOrSaysWhyNot() throws Exception {
+        reporter = CrashReporter.install(options());
+        java.util.concurrent.CompletableFuture<CrashEvent> seen = new java.util.concurrent.CompletableFuture<>();
+        reporter.events().filter(e -> e.kind() == CrashEvent.Kind.REACTOR_DROPPED_ERROR).subscribe(seen::complete);
+        reactor.core.publisher.Operators.onErrorDropped(new RuntimeException("dropped"),
+                reactor.util.context.Context.empty());
+        CrashEvent event = seen.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        reporter.close(); // at once: the dump may be in flight, or not begun
+        reporter = null;
+        try {
+            DumpFile dump = event.dump().block(WAIT);
+            assertThat(dump.path()).exists(); // written in full...
+        } catch (RuntimeException e) { // ...or refused with the reason
+            assertThat(e).hasMessageContaining("closed");
+        }
+    }
+
     @Test
     void droppedErrorIsReportedAndPreviousHookStillRuns() throws Exception {
         List<Throwable> previous = new CopyOnWriteArrayList<>();
