@@ -351,6 +351,45 @@ class CrashReporterTest {
         }
     }
 
+    /** README: "thread blocked on a monitor" is seen by the watchdog, naming the lock and its holder. */
+    @Test
+    void aThreadBlockedOnOneMonitorBeyondTheThresholdIsAStall() throws Exception {
+        reporter = CrashReporter.install(options());
+        Object lock = new Object();
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            synchronized (lock) {
+                held.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "lock-holder");
+        Thread waiter = new Thread(() -> {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }, "lock-waiter");
+        holder.start();
+        assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+        waiter.start();
+        try {
+            CrashEvent event = reporter.events().filter(e -> e.kind() == CrashEvent.Kind.STALL
+                    && e.thread().orElse("").equals("lock-waiter")).blockFirst(WAIT);
+            assertThat(event.message()).contains("blocked for", "waiting to lock java.lang.Object@",
+                    "held by \"lock-holder\"", "stall threshold 300 ms");
+            assertThat(event.throwable()).hasValueSatisfying(t -> assertThat(t.getStackTrace())
+                    .anySatisfy(f -> assertThat(f.getMethodName()).contains("aThreadBlockedOnOneMonitor")));
+        } finally {
+            release.countDown();
+            holder.join(10_000);
+            waiter.join(10_000);
+        }
+    }
+
     @Test
     void flightRecordingSnapshotIsAJfrFile() throws Exception {
         reporter = CrashReporter.install(options().withFlightRecorder(Duration.ofMinutes(1), 16L << 20));
