@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,12 @@ class CrashSupervisorTest {
         assertThat(hsErr.format()).isEqualTo(DumpFile.Format.HS_ERR);
         assertThat(Files.readString(hsErr.path(), StandardCharsets.ISO_8859_1))
                 .contains("A fatal error has been detected by the Java Runtime Environment");
+        // the emergency recording is a real recording of the child's last moments, not just a file named .jfr
+        Path jfr = e.artifacts().stream().filter(a -> a.format() == DumpFile.Format.FLIGHT_RECORDING).findFirst()
+                .orElseThrow().path();
+        List<RecordedEvent> recorded = RecordingFile.readAllEvents(jfr);
+        assertThat(recorded).isNotEmpty();
+        assertThat(recorded).anySatisfy(r -> assertThat(r.getEventType().getName()).startsWith("jdk."));
         StepVerifier.create(e.dump(DumpFile.Format.THREAD_DUMP)).verifyError(UnsupportedOperationException.class);
         assertNothingLeftBehind(child);
     }
