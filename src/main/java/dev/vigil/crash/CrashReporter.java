@@ -164,6 +164,15 @@ public final class CrashReporter implements AutoCloseable {
         return engine.droppedCount();
     }
 
+    /**
+     * How many automatic dumps (those of {@link CrashReporterOptions#withAutomaticDumps}) failed since install,
+     * refusals by the dump rate limit included. Each such event's {@link CrashEvent#dump()} fails with the reason;
+     * this count lets a health check see failures that no one subscribed to.
+     */
+    public long failedDumpCount() {
+        return engine.failedDumpCount();
+    }
+
     /** How many dumps the dump rate limit refused since install. */
     public long refusedDumpCount() {
         return engine.store().refusedDumps();

@@ -211,6 +211,8 @@ class CrashReporterTest {
         }
         assertThat(files()).hasSize(3);
         assertThat(reporter.refusedDumpCount()).isEqualTo(published - 3);
+        assertThat(reporter.failedDumpCount()).as("the refused automatic dumps, counted though no one asked")
+                .isEqualTo(published - 3);
         StepVerifier.create(summary.dump()).verifyError(UnsupportedOperationException.class);
     }
 

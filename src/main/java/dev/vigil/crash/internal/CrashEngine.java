@@ -52,6 +52,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
     private final DumpStore store;
     private final PostMortem postMortem;
     private final ExecutorService dumper;
+    private final java.util.concurrent.atomic.AtomicLong failedDumps = new java.util.concurrent.atomic.AtomicLong();
     private final Scheduler dumperScheduler;
     private final ScheduledExecutorService watchdog;
     private final FlightRing ring;
@@ -372,7 +373,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         for (DumpFile.Format f : options.automaticDumps()) {
             if (f != DumpFile.Format.FLIGHT_RECORDING || ring != null) {
                 // The outcome stays cached in the event: dump(f) returns the file or the error.
-                event.dump(f).subscribe(file -> { }, error -> { });
+                // Counted, not reported: reporting to Hooks.onErrorDropped would come back here as an event.
+                event.dump(f).subscribe(file -> { }, error -> failedDumps.incrementAndGet());
             }
         }
         bus.publish(event);
@@ -557,6 +559,11 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
             n += w.refusedTotal();
         }
         return n;
+    }
+
+    /** Automatic dumps that failed (refused by the rate limit included); each event's {@code dump()} says why. */
+    public long failedDumpCount() {
+        return failedDumps.get();
     }
 
     /** Events dropped for slow subscribers. */
