@@ -50,7 +50,9 @@ import reactor.core.scheduler.Schedulers;
  *       created, so that no dialog blocks it (the child inherits it), then restored. A crashed JVM exits with status
  *       1. With core dumps, HotSpot writes a full-memory minidump, {@code hs_err_pid<pid>.mdmp}, into the child's
  *       working directory (not the {@code ErrorFile} directory); it is claimed as
- *       {@link DumpFile.Format#WINDOWS_MINIDUMP}. Without them, {@code -XX:-CreateCoredumpOnCrash} also stops the
+ *       {@link DumpFile.Format#WINDOWS_MINIDUMP}. HotSpot ends its error reporting, this minidump included, after
+ *       {@code -XX:ErrorLogTimeout} (120 s by default), killing the process with status -1: for a large heap, pass a
+ *       larger value in the child's command. Without them, {@code -XX:-CreateCoredumpOnCrash} also stops the
  *       minidump that Windows Server editions write by default.</li>
  * </ul>
  *

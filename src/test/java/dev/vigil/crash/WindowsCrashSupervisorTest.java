@@ -113,10 +113,12 @@ class WindowsCrashSupervisorTest {
 
     @Test
     void withCoreDumpsHotSpotsFullMinidumpFromTheWorkingDirectoryIsClaimed() throws Exception {
-        // HotSpot's minidump holds all memory (300 to 430 MB under Wine, 1 to 2 min): the smallest JVM we can get
+        // HotSpot's minidump holds all memory (300 to 430 MB under Wine, 1 to 2 min): the smallest JVM we can get.
+        // Its error reporting, minidump included, is killed with exit -1 after ErrorLogTimeout (120 s by default),
+        // which a slow run under Wine reached once (123 s): give it room.
         CrashSupervisor.Child child = launch(CrashSupervisor.create(options()).withCoreDumps(true),
                 "unsafe-null-write", "-Xint", "-Xmx8m", "-Xms8m", "-Xss256k", "-XX:+UseSerialGC",
-                "-XX:ReservedCodeCacheSize=4m", "-Xshare:off");
+                "-XX:ReservedCodeCacheSize=4m", "-Xshare:off", "-XX:ErrorLogTimeout=600");
         CrashEvent e = onlyEvent(child);
         assertThat(e.kind()).isEqualTo(CrashEvent.Kind.NATIVE_CRASH);
         assertThat(e.exitCode()).as("HotSpot exits with 1 after writing the minidump").hasValue(1);
