@@ -254,6 +254,38 @@ class PipelineTest {
         assertThat(seen).isEqualTo(expected);
     }
 
+    /** Raw mode keeps every event, but under the same bound: past it, what waits collapses and is rescanned. */
+    @Test
+    void rawModeAtTheBoundCollapsesToo() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        List<Ev> evs = new ArrayList<>();
+        Set<Path> expected = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            evs.add(new Ev(sub, CREATED, "f" + i, false, 0));
+            evs.add(new Ev(sub, MODIFIED, "f" + i, false, 0)); // in raw mode, not merged into the CREATED
+            expected.add(sub.resolve("f" + i));
+        }
+        Set<Path> created = new HashSet<>();
+        java.util.concurrent.atomic.AtomicInteger collapses = new java.util.concurrent.atomic.AtomicInteger();
+        StepVerifier.create(build(watcher().coalesce(false).maxPendingPaths(10)).events(), 0)
+                .then(() -> expected.forEach(PipelineTest::mkfile))
+                .then(() -> fake.batch(evs))
+                .then(this::awaitLoop)
+                .thenRequest(1000)
+                .thenConsumeWhile(e -> {
+                    if (e.kind() == Kind.OVERFLOW) {
+                        collapses.incrementAndGet();
+                    } else if (e.kind() == Kind.CREATED) {
+                        created.add(e.path());
+                    }
+                    return created.size() < 30;
+                })
+                .thenCancel()
+                .verify(T);
+        assertThat(collapses).as("60 events of 30 paths waited for a bound of 10").hasPositiveValue();
+        assertThat(created).isEqualTo(expected); // every path accounted for: before the bound, or by the rescan
+    }
+
     @Test
     void nestedRootsKeepTheirOwnEventsThroughACollapse() throws IOException {
         Path sub = Files.createDirectories(dir.resolve("sub"));
