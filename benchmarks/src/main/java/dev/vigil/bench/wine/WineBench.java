@@ -4,7 +4,6 @@ import com.sun.nio.file.ExtendedWatchEventModifier;
 import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileWatcher;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
