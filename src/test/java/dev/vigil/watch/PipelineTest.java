@@ -146,6 +146,61 @@ class PipelineTest {
     }
 
     @Test
+    void cancelDisposesTheTimersOfRenameHalvesStillWaiting() throws IOException {
+        Files.createFile(dir.resolve("a"));
+        Files.createFile(dir.resolve("b"));
+        TimerLedger timers = new TimerLedger();
+        StepVerifier.create(build(watcher().renameWindow(Duration.ofHours(1)).scheduler(timers)).events())
+                .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "a", false, 11),
+                        new Ev(dir, MOVED_FROM, "b", false, 12))))
+                .then(this::awaitLoop)
+                .then(() -> assertThat(timers.live()).as("one window per waiting half").isEqualTo(2))
+                .thenCancel()
+                .verify(T);
+        // the cancel is carried out on the session's executor; the fake closes like the real loops, skipping any
+        // task queued after close, so only the session itself can dispose of the timers
+        org.awaitility.Awaitility.await().atMost(T).until(() -> timers.live() == 0);
+        assertThat(timers.scheduled()).isEqualTo(2);
+        timers.dispose();
+    }
+
+    /** A scheduler that counts its delayed tasks not yet run or disposed (none runs: the window is an hour). */
+    private static final class TimerLedger implements reactor.core.scheduler.Scheduler {
+        private final reactor.core.scheduler.Scheduler delegate = reactor.core.scheduler.Schedulers.newSingle("ledger");
+        private final List<reactor.core.Disposable> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public reactor.core.Disposable schedule(Runnable task) {
+            return delegate.schedule(task);
+        }
+
+        @Override
+        public reactor.core.Disposable schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+            reactor.core.Disposable d = delegate.schedule(task, delay, unit);
+            tasks.add(d);
+            return d;
+        }
+
+        @Override
+        public Worker createWorker() {
+            return delegate.createWorker();
+        }
+
+        @Override
+        public void dispose() {
+            delegate.dispose();
+        }
+
+        long live() {
+            return tasks.stream().filter(d -> !d.isDisposed()).count();
+        }
+
+        int scheduled() {
+            return tasks.size();
+        }
+    }
+
+    @Test
     void unpairedMoveToIsACreationAndADirectoryMovedInIsScanned() {
         StepVerifier.create(build(watcher()).events())
                 .then(() -> mkfile(dir.resolve("in/deep/file")))
