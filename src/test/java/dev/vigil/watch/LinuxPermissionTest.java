@@ -1,9 +1,9 @@
 package dev.vigil.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vigil.watch.fixtures.PermissionProbe;
+import dev.vigil.watch.fixtures.Unprivileged;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -25,21 +25,23 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Permission errors for real. Root bypasses directory permissions, so as root the watcher runs in a child JVM as
- * {@code nobody} (through {@code setpriv}); as another user it would need a directory it cannot read, which the
- * test makes. Checks: an unreadable root fails with {@code NOT_READABLE}; an unreadable subdirectory is an
+ * Permission errors for real, on every machine. The watcher runs in a child JVM over a tree holding a directory
+ * nobody may read: as root (who ignores permissions) the child runs as {@code nobody} through {@code setpriv}; as any
+ * other user it runs as that user, for whom the directory is just as unreadable. Checks: an unreadable root fails with {@code NOT_READABLE}; an unreadable subdirectory is an
  * {@code OVERFLOW} naming it with the errno, and the rest of the tree keeps reporting.
  */
 @EnabledOnOs(OS.LINUX)
 class LinuxPermissionTest {
+
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
 
     @TempDir
     Path tmp;
 
     @Test
     void unreadableRootAndSubdirectoryAreReportedAndTheRestKeepsWorking() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/setpriv")),
-                "needs root and setpriv to run the watcher as an unprivileged user (root ignores permissions)");
+        boolean asRoot = Unprivileged.isRoot();
+        assertThat(!asRoot || Files.isExecutable(SETPRIV)).as("as root, %s drops to nobody (util-linux)", SETPRIV).isTrue();
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path root = Files.createDirectories(tmp.resolve("root"));
         Path open = Files.createDirectories(root.resolve("open"));
@@ -52,8 +54,9 @@ class LinuxPermissionTest {
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxrwxrwx"));
 
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
-                "--clear-groups", java.toString(), "-Xmx64m", "-Djava.io.tmpdir=" + scratch, "-cp", classpath));
+        List<String> command = new ArrayList<>(asRoot
+                ? List.of(SETPRIV.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups") : List.of());
+        command.addAll(List.of(java.toString(), "-Xmx64m", "-Djava.io.tmpdir=" + scratch, "-cp", classpath));
         if (Runtime.version().feature() >= 24) {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
