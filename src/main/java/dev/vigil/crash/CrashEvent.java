@@ -52,7 +52,10 @@ public final class CrashEvent {
         OUT_OF_MEMORY,
         /** Threads deadlocked on monitors or ownable synchronizers ({@code ThreadMXBean.findDeadlockedThreads}). */
         DEADLOCK,
-        /** A Reactor non-blocking worker ran one task, or a thread waited for one monitor, beyond the stall threshold. */
+        /**
+         * A Reactor non-blocking worker ran one task, or a thread waited for one lock held by another thread (a
+         * monitor, or a {@code java.util.concurrent} lock with an owner), beyond the stall threshold.
+         */
         STALL,
         /**
          * The JVM died of a native fault or an internal error: HotSpot wrote an {@code hs_err} report, or the exit

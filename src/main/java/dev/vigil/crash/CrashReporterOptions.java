@@ -392,8 +392,11 @@ public final class CrashReporterOptions {
 
     /**
      * How long one task may run on a Reactor non-blocking worker ({@code parallel}, {@code single}), or one thread
-     * stay blocked on one monitor, before it is a {@link CrashEvent.Kind#STALL} (default ten seconds). Detection
-     * happens at the next watchdog tick after the threshold.
+     * wait for one lock that another thread holds (entering a monitor, or parked on an ownable
+     * {@code java.util.concurrent} lock such as {@code ReentrantLock} or a write lock), before it is a
+     * {@link CrashEvent.Kind#STALL} (default ten seconds). A thread parked with no owner to blame (a condition, a
+     * latch, a queue, {@code Object.wait}) is idle, not stalled. Detection happens at the next watchdog tick after
+     * the threshold.
      */
     public CrashReporterOptions withStallThreshold(Duration threshold) {
         Spec s = spec();

@@ -392,6 +392,46 @@ class CrashReporterTest {
         }
     }
 
+    /**
+     * A thread parked on a {@code java.util.concurrent} lock that another thread holds is a stall too (which parked
+     * threads are not: {@code StallTest}).
+     */
+    @Test
+    void aThreadParkedOnAReentrantLockHeldByAnotherBeyondTheThresholdIsAStall() throws Exception {
+        reporter = CrashReporter.install(options());
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            lock.lock();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                lock.unlock();
+            }
+        }, "juc-holder");
+        Thread waiter = new Thread(() -> {
+            lock.lock();
+            lock.unlock();
+        }, "juc-waiter");
+        holder.start();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(lock::isLocked);
+        waiter.start();
+        try {
+            CrashEvent event = reporter.events().filter(e -> e.kind() == CrashEvent.Kind.STALL
+                    && e.thread().orElse("").equals("juc-waiter")).blockFirst(WAIT);
+            assertThat(event.message()).contains("blocked for", "parked waiting for java.util.concurrent.locks.ReentrantLock",
+                    "held by \"juc-holder\"", "stall threshold 300 ms");
+            assertThat(event.throwable()).hasValueSatisfying(t -> assertThat(t.getStackTrace())
+                    .anySatisfy(f -> assertThat(f.getMethodName()).contains("aThreadParkedOnAReentrantLock")));
+        } finally {
+            release.countDown();
+            holder.join(10_000);
+            waiter.join(10_000);
+        }
+    }
+
     @Test
     void flightRecordingSnapshotIsAJfrFile() throws Exception {
         reporter = CrashReporter.install(options().withFlightRecorder(Duration.ofMinutes(1), 16L << 20));

@@ -514,20 +514,22 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         ThreadInfo[] infos = mx.getThreadInfo(mx.getAllThreadIds(), 1);
         Set<Long> seen = new HashSet<>();
         for (ThreadInfo ti : infos) {
-            if (ti == null || ti.getThreadState() != Thread.State.BLOCKED || deadlocked.contains(ti.getThreadId())) {
+            String waiting = ti == null || deadlocked.contains(ti.getThreadId()) ? null : waitingOnAnOwner(ti);
+            if (waiting == null) {
                 continue;
             }
             long id = ti.getThreadId();
             seen.add(id);
             long[] episode = blocked.get(id);
-            if (episode == null || episode[0] != ti.getBlockedCount()) {
-                blocked.put(id, new long[] {ti.getBlockedCount(), now, 0});
+            long count = ti.getBlockedCount() + ti.getWaitedCount(); // a new wait or block is a new episode
+            if (episode == null || episode[0] != count) {
+                blocked.put(id, new long[] {count, now, 0});
                 continue;
             }
             if (episode[2] == 0 && now - episode[1] > threshold) {
                 episode[2] = 1;
                 String message = "Thread \"" + ti.getThreadName() + "\" has been blocked for "
-                        + Duration.ofNanos(now - episode[1]).toMillis() + " ms waiting to lock " + ti.getLockName()
+                        + Duration.ofNanos(now - episode[1]).toMillis() + " ms " + waiting + " " + ti.getLockName()
                         + " held by \"" + ti.getLockOwnerName() + "\" (stall threshold "
                         + options.stallThreshold().toMillis() + " ms)";
                 ThreadInfo full = mx.getThreadInfo(id, Integer.MAX_VALUE);
@@ -535,6 +537,19 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
             }
         }
         blocked.keySet().retainAll(seen);
+    }
+
+    /**
+     * How {@code ti} waits for a lock another thread holds, or null: entering a monitor ({@code BLOCKED}), or parked
+     * on an ownable {@code java.util.concurrent} lock ({@code ReentrantLock}, a write lock) whose owner is known. A
+     * thread parked with no owner to blame (a condition, a latch, a queue, {@code Object.wait}) is idle, not stuck.
+     */
+    static String waitingOnAnOwner(ThreadInfo ti) {
+        return switch (ti.getThreadState()) {
+            case BLOCKED -> "waiting to lock";
+            case WAITING, TIMED_WAITING -> ti.getLockOwnerId() != -1 && ti.getLockInfo() != null ? "parked waiting for" : null;
+            default -> null;
+        };
     }
 
     private void stall(String thread, String message, StackTraceElement[] stack) {
