@@ -6,6 +6,7 @@ import dev.vigil.watch.internal.PathFilter;
 import dev.vigil.watch.internal.SyncRegistry;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchSpec;
+import dev.vigil.watch.internal.WriteFinish;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -113,11 +114,15 @@ public final class FileWatcher {
 
     private final WatchSpec spec;
     private final Supplier<WatchBackend> backend;
+    private final Duration writeStability;
+    private final Duration writePoll;
     private final SyncRegistry syncs = new SyncRegistry();
 
-    private FileWatcher(WatchSpec spec, Supplier<WatchBackend> backend) {
+    private FileWatcher(WatchSpec spec, Supplier<WatchBackend> backend, Duration writeStability, Duration writePoll) {
         this.spec = spec;
         this.backend = backend;
+        this.writeStability = writeStability;
+        this.writePoll = writePoll;
     }
 
     /** A new builder with the defaults named on its methods. */
@@ -146,7 +151,9 @@ public final class FileWatcher {
      */
     public Flux<FileEvent> events() {
         Scheduler timer = spec.scheduler() != null ? spec.scheduler() : Schedulers.parallel();
-        return new FluxWatch(spec, timer, backend, syncs);
+        Flux<FileEvent> events = new FluxWatch(spec, timer, backend, syncs);
+        return writeStability == null ? events : new WriteFinish(events, writeStability, writePoll,
+                spec.maxPendingPaths(), timer, Schedulers.boundedElastic());
     }
 
     /**
@@ -184,6 +191,7 @@ public final class FileWatcher {
      * which are checked when a session starts (they may legitimately not exist yet).
      */
     public static final class Builder {
+        private static final Duration DEFAULT_WRITE_POLL = Duration.ofMillis(100);
         private final List<Path> roots = new ArrayList<>();
         private boolean recursive = true;
         private final List<String> includeGlobs = new ArrayList<>();
@@ -195,6 +203,8 @@ public final class FileWatcher {
         private OverflowStrategy overflowStrategy = OverflowStrategy.RESYNC;
         private Duration renameWindow = WatchSpec.DEFAULT_RENAME_WINDOW;
         private Scheduler scheduler;
+        private Duration writeStability;
+        private Duration writePoll;
         private Supplier<WatchBackend> backend = Backends::best;
 
         private Builder() {
@@ -319,6 +329,54 @@ public final class FileWatcher {
             return this;
         }
 
+        /**
+         * Delivers a file's {@code CREATED} and {@code MODIFIED} only once the file is no longer being written: once
+         * its size and modification time have stayed the same for {@code stability} (like chokidar's
+         * {@code awaitWriteFinish}). Held files are checked every {@code min(stability, 100 ms)}; see
+         * {@link #awaitWriteFinish(Duration, Duration)}.
+         */
+        public Builder awaitWriteFinish(Duration stability) {
+            Objects.requireNonNull(stability, "stability");
+            return awaitWriteFinish(stability, stability.compareTo(DEFAULT_WRITE_POLL) < 0 ? stability : DEFAULT_WRITE_POLL);
+        }
+
+        /**
+         * Like {@link #awaitWriteFinish(Duration)}, checking held files every {@code pollInterval}. Semantics:
+         * <ul>
+         *   <li>A file's {@code CREATED} or {@code MODIFIED} is held until two checks at least {@code stability}
+         *       apart (no further event of the file in between) read the same size and modification time; it is
+         *       then delivered, with the time it was first observed. A file created and then written is one
+         *       {@code CREATED}.</li>
+         *   <li>A held file deleted is merged as by {@link #coalesce(boolean)}: a held {@code CREATED} and its
+         *       {@code DELETED} both vanish; a held {@code MODIFIED} becomes the {@code DELETED}.</li>
+         *   <li>A rename of a held file, or of one of its directories, releases the held event before the
+         *       {@code RENAMED} (writing under a temporary name and renaming into place is how writers publish a
+         *       finished file), as does the deletion of one of its directories.</li>
+         *   <li>Directories, renames, deletions and {@code OVERFLOW} are never held; events of different paths may
+         *       therefore be delivered in another order than observed, events of one path never are.</li>
+         *   <li>A file that cannot be read (permission denied) is delivered at its first check rather than held.
+         *       At most {@link #maxPendingPaths(int)} files are held; beyond it the oldest is delivered early.</li>
+         *   <li>When the stream ends (completion, error), held events are delivered before the end; cancelling
+         *       drops them.</li>
+         * </ul>
+         * Checks are timed on {@link #scheduler(Scheduler)} (virtual time in tests) and read the files on
+         * {@link Schedulers#boundedElastic()}. {@link FileWatcher#sync()} covers delivery to this stage, not the
+         * wait for stability.
+         *
+         * @throws IllegalArgumentException when a duration is zero or negative
+         */
+        public Builder awaitWriteFinish(Duration stability, Duration pollInterval) {
+            Objects.requireNonNull(stability, "stability");
+            Objects.requireNonNull(pollInterval, "pollInterval");
+            if (stability.isNegative() || stability.isZero() || pollInterval.isNegative() || pollInterval.isZero()) {
+                throw new IllegalArgumentException("awaitWriteFinish needs a positive stability and poll interval, was "
+                        + stability + " and " + pollInterval);
+            }
+            this.writeStability = stability;
+            this.writePoll = pollInterval;
+            return this;
+        }
+
         /** Test seam: the backend to use instead of the detected one. */
         Builder backend(WatchBackend backend) {
             Objects.requireNonNull(backend, "backend");
@@ -339,7 +397,7 @@ public final class FileWatcher {
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
                     overflowStrategy, renameWindow, scheduler);
-            return new FileWatcher(spec, backend);
+            return new FileWatcher(spec, backend, writeStability, writePoll);
         }
     }
 }
