@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -112,10 +114,10 @@ import reactor.core.scheduler.Schedulers;
 public final class FileWatcher {
 
     private final WatchSpec spec;
-    private final Supplier<WatchBackend> backend;
+    private final Backends.Chooser backend;
     private final SyncRegistry syncs = new SyncRegistry();
 
-    private FileWatcher(WatchSpec spec, Supplier<WatchBackend> backend) {
+    private FileWatcher(WatchSpec spec, Backends.Chooser backend) {
         this.spec = spec;
         this.backend = backend;
     }
@@ -137,6 +139,33 @@ public final class FileWatcher {
     /** The roots, absolute, in the order given. */
     public List<Path> roots() {
         return spec.roots();
+    }
+
+    /**
+     * The backend each root gets, in the order of {@link #roots()}, as a session starting now would choose it: the
+     * system property {@value Backend#PROPERTY} if set, else the builder's {@link Builder#backend(Backend)} choice,
+     * with {@link Backend#AUTO} resolved by probing this machine (never {@code AUTO} in the result). Today every
+     * root of a watcher gets the same backend. May block the first time (a probe loads native code). Each session
+     * also logs its choice at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
+     *
+     * @throws WatchException when the backend asked for is not available here, saying why
+     * @throws IllegalArgumentException when the system property names no backend
+     */
+    public Map<Path, Backend> backends() throws WatchException {
+        Backends.Selection s;
+        try {
+            s = backend.choose();
+        } catch (WatchException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new WatchException(e.getMessage(), null, null, 0, e);
+        }
+        Backend kind = s.kind() != null ? s.kind() : Backend.AUTO; // AUTO only for a test's own backend
+        Map<Path, Backend> out = new LinkedHashMap<>();
+        for (Path root : spec.roots()) {
+            out.put(root, kind);
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /**
@@ -184,6 +213,8 @@ public final class FileWatcher {
      * which are checked when a session starts (they may legitimately not exist yet).
      */
     public static final class Builder {
+        private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
+        private static final Duration MAX_POLL_INTERVAL = Duration.ofDays(1);
         private final List<Path> roots = new ArrayList<>();
         private boolean recursive = true;
         private final List<String> includeGlobs = new ArrayList<>();
@@ -195,7 +226,9 @@ public final class FileWatcher {
         private OverflowStrategy overflowStrategy = OverflowStrategy.RESYNC;
         private Duration renameWindow = WatchSpec.DEFAULT_RENAME_WINDOW;
         private Scheduler scheduler;
-        private Supplier<WatchBackend> backend = Backends::best;
+        private Backend backendKind = Backend.AUTO;
+        private Duration pollInterval = WatchSpec.DEFAULT_POLL_INTERVAL;
+        private WatchBackend testBackend;
 
         private Builder() {
         }
@@ -319,10 +352,37 @@ public final class FileWatcher {
             return this;
         }
 
-        /** Test seam: the backend to use instead of the detected one. */
+        /**
+         * The mechanism that reports changes (default {@link Backend#AUTO}: the native one of the OS, else the JDK's
+         * {@code WatchService}, else polling). The system property {@value Backend#PROPERTY}, when set, overrides
+         * this choice for every watcher of the JVM. A backend that is not available when a session starts makes it
+         * fail with a {@link WatchException} saying why. See {@link Backend} for what each one does.
+         */
+        public Builder backend(Backend backend) {
+            this.backendKind = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * How often the {@link Backend#POLLING polling} backend lists the watched directories (default 1 s; other
+         * backends ignore it). Each poll reads the attributes of every watched entry, so its CPU cost grows with
+         * the tree (see the README for figures); a change is reported up to one interval after it was made, and a
+         * change undone within one interval is not seen. Polls are timed by {@link #scheduler(Scheduler)}.
+         *
+         * @throws IllegalArgumentException when shorter than 1 ms or longer than one day
+         */
+        public Builder pollInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.compareTo(MIN_POLL_INTERVAL) < 0 || interval.compareTo(MAX_POLL_INTERVAL) > 0) {
+                throw new IllegalArgumentException("pollInterval must be between 1 ms and 1 day, was " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** Test seam: the backend to use instead of the detected one (the system property does not apply). */
         Builder backend(WatchBackend backend) {
-            Objects.requireNonNull(backend, "backend");
-            this.backend = () -> backend;
+            this.testBackend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
@@ -331,15 +391,19 @@ public final class FileWatcher {
          *
          * @throws IllegalStateException when no root was given
          * @throws java.util.regex.PatternSyntaxException when a glob or regex is malformed
+         * @throws IllegalArgumentException when the system property {@value Backend#PROPERTY} names no backend
          */
         public FileWatcher build() {
             if (roots.isEmpty()) {
                 throw new IllegalStateException("no root to watch: call root(Path) at least once");
             }
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
+            Backends.forced(); // an unknown value of the property fails here already
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
-                    overflowStrategy, renameWindow, scheduler);
-            return new FileWatcher(spec, backend);
+                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
+            WatchBackend seam = testBackend;
+            Backend kind = backendKind;
+            return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind));
         }
     }
 }
