@@ -385,7 +385,13 @@ final class PollingChannel implements WatchChannel {
         });
     }
 
-    /** Moves {@code vanished}/{@code appeared} halves with the same file key and type into {@code moves}. */
+    /**
+     * Moves {@code vanished}/{@code appeared} halves that are one entry into {@code moves}: the same file key and
+     * type and, for a file, the same size and modification time (a rename keeps both). The last condition keeps a
+     * file deleted and another created between two polls from passing for a rename when the file system reuses the
+     * inode, as ext4 and tmpfs readily do; a file renamed and written between two polls is then reported deleted
+     * and created, which is also true.
+     */
     private static void pair(List<Half> vanished, List<Half> appeared, List<Half[]> moves) {
         Map<Object, Half> byKey = new HashMap<>();
         for (Half h : vanished) {
@@ -399,7 +405,8 @@ final class PollingChannel implements WatchChannel {
         for (var it = appeared.iterator(); it.hasNext();) {
             Half to = it.next();
             Half from = to.entry.fileKey() == null ? null : byKey.get(to.entry.fileKey());
-            if (from != null && from.entry.dir() == to.entry.dir()) {
+            if (from != null && from.entry.dir() == to.entry.dir() && (to.entry.dir()
+                    || from.entry.size() == to.entry.size() && from.entry.mtimeNanos() == to.entry.mtimeNanos())) {
                 byKey.remove(to.entry.fileKey());
                 vanished.remove(from);
                 it.remove();
