@@ -9,11 +9,11 @@ import dev.vigil.watch.internal.WatchSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -85,11 +85,15 @@ import reactor.core.scheduler.Schedulers;
  *       {@link FileEvent#cause()} names the call, path and errno; the rest of the tree keeps working.</li>
  *   <li>A root deleted or moved away: {@code DELETED} for the root; when no root is left the stream
  *       completes.</li>
+ *   <li>The backend asked for (by {@link Builder#backend(Backend)} or the system property) not available on this
+ *       machine, or no backend at all: a {@link WatchException} naming the backend and why.</li>
  * </ul>
  * Invalid include/exclude patterns fail at {@link Builder#build()} with a
  * {@link java.util.regex.PatternSyntaxException} carrying the pattern and the position.
  *
  * <h2>Platform differences</h2>
+ * The backend is chosen per {@link Builder#backend(Backend)} and the system property {@value Backend#PROPERTY}
+ * (see {@link Backend}); {@link #backends()} tells which one each root gets.
  * <ul>
  *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
  *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
@@ -103,6 +107,17 @@ import reactor.core.scheduler.Schedulers;
  *       reports as a write to the directory are not delivered. {@link #ready()} covers the reads the OS has
  *       completed; use {@link #sync()} as the barrier for changes just made. Tested in a Windows JRE under Wine 8,
  *       not yet on Windows itself.</li>
+ *   <li>The JDK {@code WatchService} ({@link Backend#WATCH_SERVICE}): one registration per directory, one reader
+ *       thread ({@code vigil-watchservice-N}) per JVM; the JDK reports no rename pairs (a rename is {@code DELETED}
+ *       plus {@code CREATED}) and reads the OS on a thread of its own, so {@link #ready()} covers what the JDK has
+ *       handed over; {@link #sync()} is the barrier for changes just made.</li>
+ *   <li>Polling ({@link Backend#POLLING}): every watched directory is listed, and its entries' attributes read, every
+ *       {@link Builder#pollInterval(Duration)}, on one thread ({@code vigil-poll-N}) per JVM that exists only while
+ *       there is work; the polls are timed by {@link Builder#scheduler(Scheduler)}. A change is delivered up to one
+ *       interval late, a change undone within one interval is not seen, and a rename is paired by inode when the
+ *       file kept its size and modification time (otherwise, and where the file system has no inodes, it is
+ *       {@code DELETED} plus {@code CREATED}). A directory that can no longer be listed gives one {@code OVERFLOW}
+ *       scoped to it. {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
  *   <li>Linux names are bytes, which the JDK decodes with {@code sun.jnu.encoding} (UTF-8 on current systems): a
  *       name that is not valid UTF-8 is reported with U+FFFD replacement characters, a path that names no file,
  *       and a directory with such a name is not watched inside (no {@code Path} can reach it). The session goes
