@@ -70,11 +70,18 @@ final class PollingChannel implements WatchChannel {
     private final Object lock = new Object();
     private final Set<Watch> watches = new LinkedHashSet<>(); // guarded by lock
 
-    PollingChannel(PollingBackend backend, RawEventListener listener, ChannelOptions options) {
+    /** @throws WatchException when the session's scheduler cannot run periodic tasks (e.g. {@code immediate()}) */
+    PollingChannel(PollingBackend backend, RawEventListener listener, ChannelOptions options) throws WatchException {
         this.backend = backend;
         this.listener = listener;
         long every = options.pollInterval().toNanos();
-        this.ticks = options.timer().schedulePeriodically(this::tick, every, every, TimeUnit.NANOSECONDS);
+        try {
+            this.ticks = options.timer().schedulePeriodically(this::tick, every, every, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new WatchException("the polling backend cannot time its polls with the scheduler "
+                    + options.timer() + " (it refused a periodic task); give FileWatcher.Builder.scheduler(..) one "
+                    + "that supports them, such as Schedulers.parallel()", null, null, 0, e);
+        }
     }
 
     /** An entry as a poll saw it. */
