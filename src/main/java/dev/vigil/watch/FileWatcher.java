@@ -10,9 +10,11 @@ import dev.vigil.watch.internal.WriteFinish;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -84,11 +86,15 @@ import reactor.core.scheduler.Schedulers;
  *       {@link FileEvent#cause()} names the call, path and errno; the rest of the tree keeps working.</li>
  *   <li>A root deleted or moved away: {@code DELETED} for the root; when no root is left the stream
  *       completes.</li>
+ *   <li>The backend asked for (by {@link Builder#backend(Backend)} or the system property) not available on this
+ *       machine, or no backend at all: a {@link WatchException} naming the backend and why.</li>
  * </ul>
  * Invalid include/exclude patterns fail at {@link Builder#build()} with a
  * {@link java.util.regex.PatternSyntaxException} carrying the pattern and the position.
  *
  * <h2>Platform differences</h2>
+ * The backend is chosen per {@link Builder#backend(Backend)} and the system property {@value Backend#PROPERTY}
+ * (see {@link Backend}); {@link #backends()} tells which one each root gets.
  * <ul>
  *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
  *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
@@ -102,6 +108,17 @@ import reactor.core.scheduler.Schedulers;
  *       reports as a write to the directory are not delivered. {@link #ready()} covers the reads the OS has
  *       completed; use {@link #sync()} as the barrier for changes just made. Tested in a Windows JRE under Wine 8,
  *       not yet on Windows itself.</li>
+ *   <li>The JDK {@code WatchService} ({@link Backend#WATCH_SERVICE}): one registration per directory, one reader
+ *       thread ({@code vigil-watchservice-N}) per JVM; the JDK reports no rename pairs (a rename is {@code DELETED}
+ *       plus {@code CREATED}) and reads the OS on a thread of its own, so {@link #ready()} covers what the JDK has
+ *       handed over; {@link #sync()} is the barrier for changes just made.</li>
+ *   <li>Polling ({@link Backend#POLLING}): every watched directory is listed, and its entries' attributes read, every
+ *       {@link Builder#pollInterval(Duration)}, on one thread ({@code vigil-poll-N}) per JVM that exists only while
+ *       there is work; the polls are timed by {@link Builder#scheduler(Scheduler)}. A change is delivered up to one
+ *       interval late, a change undone within one interval is not seen, and a rename is paired by inode when the
+ *       file kept its size and modification time (otherwise, and where the file system has no inodes, it is
+ *       {@code DELETED} plus {@code CREATED}). A directory that can no longer be listed gives one {@code OVERFLOW}
+ *       scoped to it. {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
  *   <li>Linux names are bytes, which the JDK decodes with {@code sun.jnu.encoding} (UTF-8 on current systems): a
  *       name that is not valid UTF-8 is reported with U+FFFD replacement characters, a path that names no file,
  *       and a directory with such a name is not watched inside (no {@code Path} can reach it). The session goes
@@ -113,12 +130,12 @@ import reactor.core.scheduler.Schedulers;
 public final class FileWatcher {
 
     private final WatchSpec spec;
-    private final Supplier<WatchBackend> backend;
+    private final Backends.Chooser backend;
     private final Duration writeStability;
     private final Duration writePoll;
     private final SyncRegistry syncs = new SyncRegistry();
 
-    private FileWatcher(WatchSpec spec, Supplier<WatchBackend> backend, Duration writeStability, Duration writePoll) {
+    private FileWatcher(WatchSpec spec, Backends.Chooser backend, Duration writeStability, Duration writePoll) {
         this.spec = spec;
         this.backend = backend;
         this.writeStability = writeStability;
@@ -142,6 +159,33 @@ public final class FileWatcher {
     /** The roots, absolute, in the order given. */
     public List<Path> roots() {
         return spec.roots();
+    }
+
+    /**
+     * The backend each root gets, in the order of {@link #roots()}, as a session starting now would choose it: the
+     * system property {@value Backend#PROPERTY} if set, else the builder's {@link Builder#backend(Backend)} choice,
+     * with {@link Backend#AUTO} resolved by probing this machine (never {@code AUTO} in the result). Today every
+     * root of a watcher gets the same backend. May block the first time (a probe loads native code). Each session
+     * also logs its choice at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
+     *
+     * @throws WatchException when the backend asked for is not available here, saying why
+     * @throws IllegalArgumentException when the system property names no backend
+     */
+    public Map<Path, Backend> backends() throws WatchException {
+        Backends.Selection s;
+        try {
+            s = backend.choose();
+        } catch (WatchException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new WatchException(e.getMessage(), null, null, 0, e);
+        }
+        Backend kind = s.kind() != null ? s.kind() : Backend.AUTO; // AUTO only for a test's own backend
+        Map<Path, Backend> out = new LinkedHashMap<>();
+        for (Path root : spec.roots()) {
+            out.put(root, kind);
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /**
@@ -192,6 +236,8 @@ public final class FileWatcher {
      */
     public static final class Builder {
         private static final Duration DEFAULT_WRITE_POLL = Duration.ofMillis(100);
+        private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(1);
+        private static final Duration MAX_POLL_INTERVAL = Duration.ofDays(1);
         private final List<Path> roots = new ArrayList<>();
         private boolean recursive = true;
         private final List<String> includeGlobs = new ArrayList<>();
@@ -205,7 +251,9 @@ public final class FileWatcher {
         private Scheduler scheduler;
         private Duration writeStability;
         private Duration writePoll;
-        private Supplier<WatchBackend> backend = Backends::best;
+        private Backend backendKind = Backend.AUTO;
+        private Duration pollInterval = WatchSpec.DEFAULT_POLL_INTERVAL;
+        private WatchBackend testBackend;
 
         private Builder() {
         }
@@ -377,10 +425,37 @@ public final class FileWatcher {
             return this;
         }
 
-        /** Test seam: the backend to use instead of the detected one. */
+        /**
+         * The mechanism that reports changes (default {@link Backend#AUTO}: the native one of the OS, else the JDK's
+         * {@code WatchService}, else polling). The system property {@value Backend#PROPERTY}, when set, overrides
+         * this choice for every watcher of the JVM. A backend that is not available when a session starts makes it
+         * fail with a {@link WatchException} saying why. See {@link Backend} for what each one does.
+         */
+        public Builder backend(Backend backend) {
+            this.backendKind = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /**
+         * How often the {@link Backend#POLLING polling} backend lists the watched directories (default 1 s; other
+         * backends ignore it). Each poll reads the attributes of every watched entry, so its CPU cost grows with
+         * the tree (see the README for figures); a change is reported up to one interval after it was made, and a
+         * change undone within one interval is not seen. Polls are timed by {@link #scheduler(Scheduler)}.
+         *
+         * @throws IllegalArgumentException when shorter than 1 ms or longer than one day
+         */
+        public Builder pollInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.compareTo(MIN_POLL_INTERVAL) < 0 || interval.compareTo(MAX_POLL_INTERVAL) > 0) {
+                throw new IllegalArgumentException("pollInterval must be between 1 ms and 1 day, was " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** Test seam: the backend to use instead of the detected one (the system property does not apply). */
         Builder backend(WatchBackend backend) {
-            Objects.requireNonNull(backend, "backend");
-            this.backend = () -> backend;
+            this.testBackend = Objects.requireNonNull(backend, "backend");
             return this;
         }
 
@@ -389,15 +464,20 @@ public final class FileWatcher {
          *
          * @throws IllegalStateException when no root was given
          * @throws java.util.regex.PatternSyntaxException when a glob or regex is malformed
+         * @throws IllegalArgumentException when the system property {@value Backend#PROPERTY} names no backend
          */
         public FileWatcher build() {
             if (roots.isEmpty()) {
                 throw new IllegalStateException("no root to watch: call root(Path) at least once");
             }
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
+            Backends.forced(); // an unknown value of the property fails here already
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
-                    overflowStrategy, renameWindow, scheduler);
-            return new FileWatcher(spec, backend, writeStability, writePoll);
+                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
+            WatchBackend seam = testBackend;
+            Backend kind = backendKind;
+            return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
+                    writeStability, writePoll);
         }
     }
 }

@@ -1,56 +1,200 @@
 package dev.vigil.watch.internal;
 
+import dev.vigil.watch.Backend;
 import dev.vigil.watch.WatchException;
+import dev.vigil.watch.internal.jdk.JdkWatchServiceBackend;
 import dev.vigil.watch.internal.linux.InotifyBackend;
+import dev.vigil.watch.internal.polling.PollingBackend;
 import dev.vigil.watch.internal.windows.WindowsBackend;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * Picks the backend: the available one with the highest priority, or the one named by the system property
- * {@value #PROPERTY}. Each candidate probes itself; the reasons of the unavailable ones are kept for the error.
+ * Picks the backend: the one named by the system property {@value Backend#PROPERTY} (the operator's switch), else
+ * the one the builder named, else ({@link Backend#AUTO}) the available one with the highest priority. Each
+ * candidate probes itself; the reasons of the unavailable ones are kept for the error and for the log.
  */
 public final class Backends {
 
     /** System property naming the backend to use, e.g. {@code -Dvigil.watch.backend=inotify}. */
-    public static final String PROPERTY = "vigil.watch.backend";
+    public static final String PROPERTY = Backend.PROPERTY;
 
-    private static final List<Supplier<WatchBackend>> CANDIDATES = List.of(WindowsBackend::shared, InotifyBackend::shared);
+    static final System.Logger LOG = System.getLogger("dev.vigil.watch");
+
+    private static final Map<Backend, Supplier<WatchBackend>> BY_KIND = new EnumMap<>(Map.of(
+            Backend.INOTIFY, InotifyBackend::shared,
+            Backend.WINDOWS, WindowsBackend::shared,
+            Backend.FSEVENTS, () -> Unimplemented.FSEVENTS,
+            Backend.WATCH_SERVICE, JdkWatchServiceBackend::shared,
+            Backend.POLLING, PollingBackend::shared));
+    /** The native backends: one of them is expected on its OS, so falling back from it is worth a log line. */
+    private static final List<Backend> NATIVE = List.of(Backend.INOTIFY, Backend.WINDOWS);
+    private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
 
     private Backends() {
     }
 
+    /** Chooses a backend for a session; called on the session's executor, where probing may block. */
+    @FunctionalInterface
+    public interface Chooser {
+        /**
+         * @throws WatchException when the backend asked for is not available, naming why
+         * @throws IllegalArgumentException when {@value Backend#PROPERTY} holds an unknown value
+         */
+        Selection choose() throws IOException;
+    }
+
     /**
-     * The backend to use on this machine.
+     * A backend chosen, its public kind ({@code null} for a test's own backend), and why it was chosen (for the
+     * debug log).
+     */
+    public record Selection(WatchBackend backend, Backend kind, String reason) {
+        /** A backend given directly (a test seam). */
+        public static Selection of(WatchBackend backend) {
+            return new Selection(backend, null, "given by the test seam");
+        }
+    }
+
+    /**
+     * The value of {@value Backend#PROPERTY}, or empty when it is not set (or blank).
      *
-     * @throws IllegalStateException (with a {@link WatchException} cause) when none is available, naming each
-     *     candidate and why it is not
+     * @throws IllegalArgumentException when it names no backend, listing the valid values
+     */
+    public static Optional<Backend> forced() {
+        String value = System.getProperty(PROPERTY, "");
+        if (value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Backend.fromPropertyValue(value));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The kind to use when the builder asked for {@code requested}: the property's when it is set. */
+    public static Backend effective(Backend requested) {
+        return forced().orElse(requested);
+    }
+
+    /**
+     * The backend to use when the builder asked for {@code requested} (the property wins).
+     *
+     * @throws WatchException when a backend named explicitly is not available, or none is
+     * @throws IllegalArgumentException when the property holds an unknown value
+     */
+    public static Selection select(Backend requested) throws WatchException {
+        Optional<Backend> forced = forced();
+        Backend kind = forced.orElse(requested);
+        String by = forced.isPresent() ? "-D" + PROPERTY + "=" + kind.propertyValue()
+                : kind == Backend.AUTO ? "automatic choice" : "FileWatcher.Builder.backend(" + kind + ")";
+        if (kind != Backend.AUTO) {
+            WatchBackend b = BY_KIND.get(kind).get();
+            Optional<Throwable> cause = b.unavailabilityCause();
+            if (cause.isPresent()) {
+                String msg = "the file-watching backend '" + kind.propertyValue() + "' (" + by + ") is not available: "
+                        + cause.get().getMessage() + (forced.isPresent()
+                        ? "; unset -D" + PROPERTY + " or name another backend" : "; choose another Backend");
+                throw new WatchException(msg, null, null, 0, cause.get());
+            }
+            return new Selection(b, kind, "named by " + by);
+        }
+        List<Map.Entry<Backend, WatchBackend>> all = new ArrayList<>();
+        BY_KIND.forEach((k, s) -> {
+            if (k != Backend.FSEVENTS) {
+                all.add(Map.entry(k, s.get()));
+            }
+        });
+        all.sort(Comparator.comparingInt((Map.Entry<Backend, WatchBackend> e) -> e.getValue().priority()).reversed());
+        StringBuilder why = new StringBuilder();
+        boolean nativeFailed = false;
+        for (Map.Entry<Backend, WatchBackend> e : all) {
+            Optional<Throwable> cause = e.getValue().unavailabilityCause();
+            if (cause.isEmpty()) {
+                String reason = why.length() == 0 ? by : by + ", since" + why;
+                if (nativeFailed && FALLBACK_LOGGED.compareAndSet(false, true)) {
+                    LOG.log(System.Logger.Level.INFO, "no native file-watching backend can be used ({0}): "
+                            + "using {1}", why.substring(1).trim(), e.getKey().propertyValue());
+                }
+                return new Selection(e.getValue(), e.getKey(), reason);
+            }
+            if (NATIVE.contains(e.getKey()) && !(cause.get() instanceof WrongOs)) {
+                nativeFailed = true;
+            }
+            why.append(why.length() == 0 ? " " : "; ").append(e.getKey().propertyValue()).append(": ")
+                    .append(cause.get().getMessage());
+        }
+        String msg = "no file-watching backend is available on this machine:" + why;
+        throw new WatchException(msg, null, null, 0, null);
+    }
+
+    /**
+     * The backend to use on this machine with no builder choice (the property still wins).
+     *
+     * @throws IllegalStateException (with a {@link WatchException} cause) when none is available
      */
     public static WatchBackend best() {
-        String wanted = System.getProperty(PROPERTY, "").trim();
-        List<WatchBackend> all = new ArrayList<>();
-        for (Supplier<WatchBackend> s : CANDIDATES) {
-            all.add(s.get());
+        try {
+            return select(Backend.AUTO).backend();
+        } catch (WatchException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
-        all.sort(Comparator.comparingInt(WatchBackend::priority).reversed());
-        StringBuilder why = new StringBuilder();
-        for (WatchBackend b : all) {
-            if (!wanted.isEmpty() && !wanted.equals(b.name())) {
-                continue;
-            }
-            Optional<Throwable> cause = b.unavailabilityCause();
-            if (cause.isEmpty()) {
-                return b;
-            }
-            why.append("; ").append(b.name()).append(": ").append(cause.get().getMessage());
+    }
+
+    /**
+     * The reason a backend gives when it is not made for this operating system (as opposed to one that should work
+     * here but failed): it does not make the automatic choice log a fallback.
+     */
+    public static final class WrongOs extends WatchException {
+        private static final long serialVersionUID = 1L;
+
+        public WrongOs(String message) {
+            super(message, null, null, 0, null);
         }
-        String msg = wanted.isEmpty()
-                ? "no file-watching backend is available on this machine" + why
-                : "the backend '" + wanted + "' named by -D" + PROPERTY + " is not available" + (why.length() == 0
-                        ? " (known backends: " + all.stream().map(WatchBackend::name).toList() + ")" : why.toString());
-        throw new IllegalStateException(msg, new WatchException(msg, null, null, 0, null));
+    }
+
+    /** A backend named by the API that does not exist yet. */
+    private static final class Unimplemented implements WatchBackend {
+        static final Unimplemented FSEVENTS = new Unimplemented("fsevents",
+                "FSEvents is not implemented yet (it will be macOS only); use watchservice or polling");
+        private final String name;
+        private final String why;
+
+        private Unimplemented(String name, String why) {
+            this.name = name;
+            this.why = why;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int priority() {
+            return Integer.MIN_VALUE;
+        }
+
+        @Override
+        public Optional<Throwable> unavailabilityCause() {
+            return Optional.of(new WrongOs(why));
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return Capabilities.PER_DIRECTORY;
+        }
+
+        @Override
+        public WatchChannel open(RawEventListener listener) throws IOException {
+            throw new WatchException(why, null, null, 0, null);
+        }
     }
 }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.function.Supplier;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -25,11 +24,11 @@ public final class FluxWatch extends Flux<FileEvent> {
 
     private final WatchSpec spec;
     private final Scheduler timer;
-    private final Supplier<WatchBackend> backend;
+    private final Backends.Chooser backend;
     private final SyncRegistry syncs;
 
     /** Creates the source; nothing happens until subscription. */
-    public FluxWatch(WatchSpec spec, Scheduler timer, Supplier<WatchBackend> backend, SyncRegistry syncs) {
+    public FluxWatch(WatchSpec spec, Scheduler timer, Backends.Chooser backend, SyncRegistry syncs) {
         this.spec = spec;
         this.timer = timer;
         this.backend = backend;

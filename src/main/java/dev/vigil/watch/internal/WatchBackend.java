@@ -1,7 +1,10 @@
 package dev.vigil.watch.internal;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A source of raw file-system facts for one operating-system mechanism.
@@ -37,6 +40,30 @@ public interface WatchBackend {
      * @throws IOException when the OS resource cannot be created (the message names the call and the OS error)
      */
     WatchChannel open(RawEventListener listener) throws IOException;
+
+    /**
+     * Opens a channel for a session with these options. Backends driven by the OS ignore them (the default);
+     * a polling backend takes its pace from them.
+     *
+     * @throws IOException as {@link #open(RawEventListener)}
+     */
+    default WatchChannel open(RawEventListener listener, ChannelOptions options) throws IOException {
+        return open(listener);
+    }
+
+    /**
+     * What a session tells its channel.
+     *
+     * @param timer where the session's time comes from (virtual in tests): a backend that acts on a schedule takes
+     *     its ticks from it, and does its work on its own thread
+     * @param pollInterval how often a polling backend looks at the disk
+     */
+    record ChannelOptions(Scheduler timer, Duration pollInterval) {
+        public ChannelOptions {
+            Objects.requireNonNull(timer, "timer");
+            Objects.requireNonNull(pollInterval, "pollInterval");
+        }
+    }
 
     /** How the pipeline lists directories for this backend's file systems; {@link DirectoryLister#JDK} by default. */
     default DirectoryLister lister() {

@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -83,17 +82,22 @@ final class WatchSession implements RawEventListener {
      * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
      * picks the backend, opens the channel, watches and lists every root (no events for what exists).
      */
-    void establish(Supplier<WatchBackend> backends) throws IOException {
+    void establish(Backends.Chooser backends) throws IOException {
         assert executor.inside();
         tick();
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
-        WatchBackend backend = backends.get();
+        Backends.Selection chosen = backends.choose();
+        WatchBackend backend = chosen.backend();
+        if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            Backends.LOG.log(System.Logger.Level.DEBUG, "watching {0} with the {1} backend ({2})", spec.roots(),
+                    backend.name(), chosen.reason());
+        }
         WatchBackend.Capabilities caps = backend.capabilities();
         pairing = caps.pairing();
         pairer = new RenamePairer(timer, spec.renameWindow(), this::windowEnded);
-        channel = backend.open(this);
+        channel = backend.open(this, new WatchBackend.ChannelOptions(timer, spec.pollInterval()));
         tree = new Tree(spec, channel, backend.lister(), caps.recursive());
         tree.wall = System.currentTimeMillis();
         resync.bind(tree, pairer);

@@ -53,7 +53,7 @@ class WatchSessionTest {
             CompletableFuture<Void> established = new CompletableFuture<>();
             session.executor.execute(() -> {
                 try {
-                    session.establish(() -> fake);
+                    session.establish(() -> Backends.Selection.of(fake));
                     established.complete(null);
                 } catch (Throwable t) {
                     established.completeExceptionally(t);

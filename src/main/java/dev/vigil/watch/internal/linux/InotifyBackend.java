@@ -2,6 +2,7 @@ package dev.vigil.watch.internal.linux;
 
 import com.sun.jna.LastErrorException;
 import dev.vigil.watch.WatchException;
+import dev.vigil.watch.internal.Backends;
 import dev.vigil.watch.internal.DirectoryLister;
 import dev.vigil.watch.internal.RawEventListener;
 import dev.vigil.watch.internal.WatchBackend;
@@ -66,6 +67,11 @@ public final class InotifyBackend implements WatchBackend {
     public Optional<Throwable> unavailabilityCause() {
         synchronized (PROBE_LOCK) {
             if (probed != null) {
+                return probed;
+            }
+            String os = System.getProperty("os.name", "");
+            if (!os.startsWith("Linux")) {
+                probed = Optional.of(new Backends.WrongOs("inotify is Linux only (this is " + os + ")"));
                 return probed;
             }
             int fd;

@@ -3,6 +3,7 @@ package dev.vigil.watch.internal.windows;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import dev.vigil.watch.WatchException;
+import dev.vigil.watch.internal.Backends;
 import dev.vigil.watch.internal.RawEventListener;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
@@ -77,8 +78,8 @@ public final class WindowsBackend implements WatchBackend {
                     return probed;
                 }
             } else {
-                probed = Optional.of(new WatchException("the Windows backend runs on Windows only (this is "
-                        + System.getProperty("os.name") + ")", null, null, 0, null));
+                probed = Optional.of(new Backends.WrongOs("the Windows backend runs on Windows only (this is "
+                        + System.getProperty("os.name") + ")"));
                 return probed;
             }
             Kernel os;

@@ -1,0 +1,90 @@
+package dev.vigil.watch;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The mechanism a {@link FileWatcher} uses to learn about changes, chosen with
+ * {@link FileWatcher.Builder#backend(Backend)} or, for every watcher of the JVM, with the system property
+ * {@value #PROPERTY}.
+ *
+ * <h2>Choice</h2>
+ * <ul>
+ *   <li>The system property {@value #PROPERTY}, when set, wins over every builder: it is the operator's switch.
+ *       Its values are the {@linkplain #propertyValue() property values} of the constants ({@code auto},
+ *       {@code inotify}, {@code windows}, {@code fsevents}, {@code watchservice}, {@code polling}); {@code auto}
+ *       forces the automatic choice even where a builder named a backend. It is read each time a session starts
+ *       (and checked by {@link FileWatcher.Builder#build()}); an unknown value fails with an
+ *       {@link IllegalArgumentException} listing the valid ones.</li>
+ *   <li>Otherwise the builder's choice, {@link #AUTO} by default.</li>
+ *   <li>{@link #AUTO} takes the available backend of highest priority: the native one of the OS
+ *       ({@link #INOTIFY}, {@link #WINDOWS}), else {@link #WATCH_SERVICE}, else {@link #POLLING}. When a native
+ *       backend exists for the OS but cannot be used (JNA cannot load its native library, for example from a
+ *       {@code noexec} temporary directory; the kernel refuses an inotify instance), the reason is logged once at
+ *       {@code INFO} through {@link System.Logger} ({@code dev.vigil.watch}) and kept in the messages.</li>
+ *   <li>A backend named explicitly (builder or property) that is not available here makes the session fail with
+ *       a {@link WatchException} saying why (for example "inotify: Linux only").</li>
+ * </ul>
+ * {@link FileWatcher#backends()} tells which backend each root gets; each session also logs it at {@code DEBUG}.
+ */
+public enum Backend {
+    /** The best available backend (see the class documentation). */
+    AUTO("auto"),
+    /**
+     * Linux inotify through JNA: one watch per directory, renames paired by the kernel's cookie, kernel queue
+     * overflows reported. Linux only.
+     */
+    INOTIFY("inotify"),
+    /**
+     * Windows {@code ReadDirectoryChangesExW}/{@code ReadDirectoryChangesW} on an I/O completion port through JNA:
+     * one handle per root for its whole subtree. Windows only.
+     */
+    WINDOWS("windows"),
+    /** macOS FSEvents. Not implemented yet: naming it fails the session, saying so. */
+    FSEVENTS("fsevents"),
+    /**
+     * The JDK's {@link java.nio.file.WatchService}, one registration per directory: portable, needs no native code,
+     * but renames are reported as {@code DELETED} plus {@code CREATED}, and how fast and how completely it reports
+     * depends on the JDK's implementation for the OS (inotify on Linux; a polling implementation on macOS).
+     */
+    WATCH_SERVICE("watchservice"),
+    /**
+     * Pure Java polling: every watched directory is listed and its entries' attributes read every
+     * {@linkplain FileWatcher.Builder#pollInterval(java.time.Duration) poll interval}, and the difference with the
+     * previous listing is reported. Works on every file system the JDK can list (network and FUSE mounts, WSL's
+     * {@code /mnt/c}) at a CPU cost proportional to the number of entries watched, and with a latency of up to one
+     * interval. Changes that come and go between two polls are not seen.
+     */
+    POLLING("polling");
+
+    /** The system property that forces a backend for every watcher of the JVM. */
+    public static final String PROPERTY = "vigil.watch.backend";
+
+    private final String propertyValue;
+
+    Backend(String propertyValue) {
+        this.propertyValue = propertyValue;
+    }
+
+    /** The value naming this backend in {@value #PROPERTY} (lower case, e.g. {@code watchservice}). */
+    public String propertyValue() {
+        return propertyValue;
+    }
+
+    /**
+     * The backend named by {@code value}, as in {@value #PROPERTY} (surrounding blanks and case ignored).
+     *
+     * @throws IllegalArgumentException for any other value, listing the valid ones
+     */
+    public static Backend fromPropertyValue(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        for (Backend b : values()) {
+            if (b.propertyValue.equals(v)) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("unknown file-watching backend '" + value + "'; valid values: "
+                + Arrays.stream(values()).map(Backend::propertyValue).collect(Collectors.joining(", ")));
+    }
+}
