@@ -96,7 +96,7 @@ class LinuxFaultTest {
 
         // the loop lives on: the other session still works, and so does a new one on the same tree
         Files.writeString(other.resolve("a"), "x");
-        assertThat(Recorder.lines(other, spared.sync(elsewhere))).containsExactly("CREATED a");
+        assertThat(Recorder.merged(other, spared.sync(elsewhere))).containsExactly("CREATED a");
         w.sync().block(BOUND); // the failed session does not hold a barrier up
         faults.clear();
         Recorder fresh = Recorder.watch(w);
