@@ -14,6 +14,11 @@ public interface RawEventListener {
      */
     void onEvents(List<RawEvent> batch);
 
-    /** The backend failed for good (its reader died); no further calls follow. */
+    /**
+     * The channel failed for good: the backend's reader died, or it can no longer watch the whole tree (a watch
+     * failed for a reason that is not the directory's own, such as the kernel's memory). No further calls follow.
+     * Called on the reader thread, or on the thread whose {@link WatchChannel#add} found the failure (before that
+     * call throws it).
+     */
     void onFailure(Throwable error);
 }

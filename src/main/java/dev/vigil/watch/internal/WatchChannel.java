@@ -21,7 +21,8 @@ public interface WatchChannel extends AutoCloseable {
      * @throws java.nio.file.NoSuchFileException when {@code dir} vanished or is not a directory (a race the
      *     caller resolves through the events that follow)
      * @throws dev.vigil.watch.WatchLimitException when an OS limit on watches is reached
-     * @throws dev.vigil.watch.WatchException any other failure, naming the call, the path and the OS error
+     * @throws dev.vigil.watch.WatchException any other failure, naming the call, the path and the OS error; when
+     *     the failure is not the directory's own, the channel has failed too ({@link RawEventListener#onFailure})
      */
     Object add(Path dir) throws IOException;
 

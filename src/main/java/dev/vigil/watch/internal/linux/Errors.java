@@ -26,6 +26,8 @@ final class Errors {
     static final int EINVAL = 22;
     static final int EMFILE = 24;
     static final int ENOSPC = 28;
+    static final int ENAMETOOLONG = 36;
+    static final int ELOOP = 40;
 
     static final String MAX_USER_WATCHES = "fs.inotify.max_user_watches";
     static final String MAX_USER_INSTANCES = "fs.inotify.max_user_instances";
@@ -48,9 +50,9 @@ final class Errors {
             Map.entry(23, new String[] {"ENFILE", "Too many open files in system"}),
             Map.entry(EMFILE, new String[] {"EMFILE", "Too many open files"}),
             Map.entry(ENOSPC, new String[] {"ENOSPC", "No space left on device"}),
-            Map.entry(36, new String[] {"ENAMETOOLONG", "File name too long"}),
+            Map.entry(ENAMETOOLONG, new String[] {"ENAMETOOLONG", "File name too long"}),
             Map.entry(38, new String[] {"ENOSYS", "Function not implemented"}),
-            Map.entry(40, new String[] {"ELOOP", "Too many levels of symbolic links"}));
+            Map.entry(ELOOP, new String[] {"ELOOP", "Too many levels of symbolic links"}));
 
     private Errors() {
     }
@@ -64,6 +66,16 @@ final class Errors {
     /** A failed call with nothing more specific to say, e.g. {@code read(inotify fd 7) failed: ...}. */
     static WatchException syscall(String call, String subject, int errno, Throwable cause) {
         return new WatchException(call + "(" + subject + ") failed: " + describe(errno), null, call, errno, cause);
+    }
+
+    /**
+     * Whether {@code inotify_add_watch} failing with {@code errno} concerns only the directory (it vanished, is a
+     * file or a link, cannot be read, or its path is too long), so that the rest of the tree can still be watched.
+     * Any other failure ({@code ENOSPC}, {@code ENOMEM}, {@code EBADF}, ...) leaves the tree partly unwatched.
+     */
+    static boolean isTheDirectorys(int errno) {
+        return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EPERM || errno == ENAMETOOLONG
+                || errno == ELOOP;
     }
 
     /** What {@code inotify_add_watch(dir)} failing with {@code errno} means to the caller. */

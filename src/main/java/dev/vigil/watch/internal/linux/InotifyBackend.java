@@ -29,11 +29,18 @@ public final class InotifyBackend implements WatchBackend {
     private static Optional<Throwable> probed; // guarded by PROBE_LOCK: the remembered result, null until final
     private static Throwable firstFailure; // guarded by PROBE_LOCK: the real cause of the first transient failure
 
+    private final InotifyLoop.Libc libc;
     private InotifyLoop loop; // guarded by this
     private boolean closed; // guarded by this
 
     /** A private instance with its own fd and thread, which {@link #close()} releases (for tests). */
     InotifyBackend() {
+        this(InotifyLoop.LIBC);
+    }
+
+    /** A private instance whose loops make their failure-prone libc calls through {@code libc} (a test seam). */
+    InotifyBackend(InotifyLoop.Libc libc) {
+        this.libc = Objects.requireNonNull(libc, "libc");
     }
 
     /** A private instance with its own inotify fd and reader thread; the caller closes it (tests, isolation). */
@@ -131,7 +138,7 @@ public final class InotifyBackend implements WatchBackend {
                 throw new IllegalStateException("this inotify backend is closed");
             }
             if (loop == null || loop.isDead()) {
-                loop = InotifyLoop.start();
+                loop = InotifyLoop.start(libc);
             }
             current = loop;
         }

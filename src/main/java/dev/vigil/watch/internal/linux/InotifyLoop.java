@@ -60,12 +60,40 @@ final class InotifyLoop implements Runnable {
         ONE.setLong(0, 1L);
     }
 
+    /**
+     * The libc calls of the loop that can fail for reasons no test can provoke on demand (a broken fd, kernel
+     * memory): a seam for tests, which make them fail on purpose. {@link #LIBC} makes the real calls.
+     */
+    interface Libc {
+        /** {@code inotify_add_watch(2)}. */
+        int inotifyAddWatch(int fd, byte[] path, int mask) throws LastErrorException;
+
+        /** {@code read(2)}. */
+        int read(int fd, Pointer buf, NativeLong count) throws LastErrorException;
+    }
+
+    /** The real calls. */
+    static final Libc LIBC = new Libc() {
+        @Override
+        public int inotifyAddWatch(int fd, byte[] path, int mask) {
+            return Inotify.inotify_add_watch(fd, path, mask);
+        }
+
+        @Override
+        public int read(int fd, Pointer buf, NativeLong count) {
+            return Inotify.read(fd, buf, count);
+        }
+    };
+
+    private final Libc libc;
     private final Fd inotify;
     private final Fd wakeup;
     private final Thread thread;
     private final int maxReadsPerTurn;
     private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+    /** Set by a thread that found the inotify fd unusable: the loop dies of it at its next turn. */
+    private volatile WatchException broken;
 
     // Guarded by this: the open channels, so that open() and the loop's death cannot miss each other.
     private final Set<InotifyChannel> channels = new LinkedHashSet<>();
@@ -90,7 +118,8 @@ final class InotifyLoop implements Runnable {
     // Written by the loop thread before it ends; read after join().
     private WatchException closeFailure;
 
-    private InotifyLoop(Fd inotify, Fd wakeup, int maxReadsPerTurn) {
+    private InotifyLoop(Libc libc, Fd inotify, Fd wakeup, int maxReadsPerTurn) {
+        this.libc = libc;
         this.inotify = inotify;
         this.wakeup = wakeup;
         this.maxReadsPerTurn = maxReadsPerTurn;
@@ -100,8 +129,8 @@ final class InotifyLoop implements Runnable {
         thread.setDaemon(true);
     }
 
-    /** Creates the inotify fd and the eventfd, and starts the loop thread. */
-    static InotifyLoop start() throws WatchException {
+    /** Creates the inotify fd and the eventfd, and starts the loop thread, which calls {@code libc}. */
+    static InotifyLoop start(Libc libc) throws WatchException {
         // The kernel fixes an instance's queue size when it is created.
         String maxQueued = Errors.currentValue(Path.of("/proc/sys/fs/inotify/max_queued_events"));
         Fd inotify;
@@ -122,7 +151,7 @@ final class InotifyLoop implements Runnable {
             }
             throw failed;
         }
-        InotifyLoop loop = new InotifyLoop(inotify, wakeup, maxReadsPerTurn(maxQueued));
+        InotifyLoop loop = new InotifyLoop(libc, inotify, wakeup, maxReadsPerTurn(maxQueued));
         loop.thread.start();
         return loop;
     }
@@ -229,6 +258,10 @@ final class InotifyLoop implements Runnable {
         try {
             while (!stopping) {
                 turn();
+                WatchException b = broken;
+                if (b != null) {
+                    throw b;
+                }
             }
         } catch (Throwable t) {
             failed = t;
@@ -256,7 +289,7 @@ final class InotifyLoop implements Runnable {
         }
         if (pollfds.getShort(Inotify.POLLFD_SIZE + 6) != 0) {
             try {
-                Inotify.read(wakeup.get(), counterAddress, EIGHT); // resets the counter
+                libc.read(wakeup.get(), counterAddress, EIGHT); // resets the counter
             } catch (LastErrorException e) {
                 if (e.getErrorCode() != Errors.EAGAIN && e.getErrorCode() != Errors.EINTR) {
                     throw Errors.syscall("read", wakeup.toString(), e.getErrorCode(), e);
@@ -275,7 +308,7 @@ final class InotifyLoop implements Runnable {
         for (int i = 0; i < maxReadsPerTurn; i++) {
             int n;
             try {
-                n = Inotify.read(inotify.get(), eventsAddress, BUFFER_LENGTH);
+                n = libc.read(inotify.get(), eventsAddress, BUFFER_LENGTH);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Errors.EAGAIN) {
                     return;
@@ -423,42 +456,68 @@ final class InotifyLoop implements Runnable {
             callback.run();
         } catch (Throwable t) {
             Exceptions.throwIfJvmFatal(t); // the loop dies of it, and every channel learns why
-            if (!channel.markClosed()) {
+            if (!fail(channel, t)) {
                 Operators.onErrorDropped(t, Context.empty()); // closed meanwhile by another thread
-                return;
-            }
-            closed(channel);
-            try {
-                channel.listener.onFailure(t);
-            } catch (Throwable t2) {
-                Exceptions.throwIfJvmFatal(t2);
-                t2.addSuppressed(t);
-                Operators.onErrorDropped(t2, Context.empty());
             }
         }
+    }
+
+    /** Closes {@code channel} and tells its listener why; false when it was closed already. Any thread. */
+    private boolean fail(InotifyChannel channel, Throwable why) {
+        if (!channel.markClosed()) {
+            return false;
+        }
+        closed(channel);
+        try {
+            channel.listener.onFailure(why);
+        } catch (Throwable t) {
+            Exceptions.throwIfJvmFatal(t);
+            t.addSuppressed(why);
+            Operators.onErrorDropped(t, Context.empty());
+        }
+        return true;
     }
 
     /**
      * Registers a watch of {@code dir} for {@code channel}; its key is a new {@link Watch}. Any thread. The path
      * goes to the kernel as UTF-8, as the names come back (right wherever {@code sun.jnu.encoding} is UTF-8).
+     *
+     * <p>A failure that is the directory's own (it vanished, is not readable, its name is too long) is only
+     * thrown. Any other one means that the channel cannot keep its tree watched: the channel fails with it
+     * ({@link RawEventListener#onFailure}, on this thread, before it is thrown), and when the inotify fd itself is
+     * unusable ({@code EBADF}, {@code EINVAL}) the loop dies of it, failing every channel; the next
+     * {@link InotifyBackend#open} starts a new one.
      */
     Watch add(InotifyChannel channel, Path dir) throws IOException {
         byte[] path = (dir.toAbsolutePath() + "\0").getBytes(UTF_8);
+        int errno;
+        LastErrorException failed;
         synchronized (watchLock) {
             if (fdClosed) {
                 throw new WatchException("the inotify loop has stopped", dir, "inotify_add_watch", 0, failure());
             }
-            int wd;
             try {
-                wd = Inotify.inotify_add_watch(inotify.get(), path, WATCH_MASK);
+                int wd = libc.inotifyAddWatch(inotify.get(), path, WATCH_MASK);
+                Watch w = new Watch(channel, wd, dir);
+                watches.computeIfAbsent(wd, k -> new ArrayList<>(1)).add(w);
+                channel.watches.add(w);
+                return w;
             } catch (LastErrorException e) {
-                throw Errors.addWatch(dir, e.getErrorCode(), e);
+                errno = e.getErrorCode();
+                failed = e;
             }
-            Watch w = new Watch(channel, wd, dir);
-            watches.computeIfAbsent(wd, k -> new ArrayList<>(1)).add(w);
-            channel.watches.add(w);
-            return w;
         }
+        IOException error = Errors.addWatch(dir, errno, failed);
+        if (!Errors.isTheDirectorys(errno)) {
+            fail(channel, error);
+            if (errno == Errors.EBADF || errno == Errors.EINVAL) {
+                if (error instanceof WatchException) {
+                    broken = (WatchException) error;
+                }
+                wake();
+            }
+        }
+        throw error;
     }
 
     /** Drops one registration of {@code channel}; unknown keys are ignored. Any thread. */
