@@ -328,8 +328,9 @@ public final class FileWatcher {
          * waits for demand: {@code CREATED}+{@code MODIFIED} → {@code CREATED}; {@code CREATED}+{@code DELETED}
          * → nothing; {@code MODIFIED}+{@code MODIFIED} → one {@code MODIFIED}; {@code MODIFIED}+{@code DELETED}
          * → {@code DELETED}; {@code DELETED}+{@code CREATED} → {@code MODIFIED} (same kind of entry);
-         * {@code CREATED a} then {@code RENAMED a→b} → {@code CREATED b}. Merged events keep the position of
-         * the first. With {@code false} (raw mode) every event is delivered as observed, under the same bound.
+         * {@code CREATED a} then {@code RENAMED a→b} → {@code CREATED b} for a file (a directory keeps its
+         * creation, its content's events and the rename). Merged events keep the position of the first; a rename
+         * ends merging for both its names (and below a directory): a later event of such a path is queued after it. With {@code false} (raw mode) every event is delivered as observed, under the same bound.
          */
         public Builder coalesce(boolean coalesce) {
             this.coalesce = coalesce;

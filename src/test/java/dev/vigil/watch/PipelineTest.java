@@ -145,6 +145,66 @@ class PipelineTest {
                 .verify(T);
     }
 
+    /**
+     * Found by the soak: a directory created, filled and renamed while the subscriber was not asking must not
+     * reach it as its content under the old name plus an empty creation under the new one.
+     */
+    @Test
+    void aDirectoryCreatedFilledAndRenamedBeforeDeliveryArrivesWhole() throws Exception {
+        Path d = dir.resolve("d");
+        Path e = dir.resolve("e");
+        List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+                // no demand until everything happened
+            }
+
+            @Override
+            protected void hookOnNext(FileEvent x) {
+                got.add(x);
+            }
+        };
+        build(watcher()).events().subscribe(slow);
+        try {
+            awaitLoop();
+            mkdir(d);
+            fake.emit(dir, CREATED, "d", true, 0);
+            awaitLoop();
+            mkfile(d.resolve("f"));
+            fake.emit(d, CREATED, "f", false, 0);
+            awaitLoop();
+            move(d, e);
+            fake.batch(List.of(new Ev(dir, MOVED_FROM, "d", true, 5), new Ev(dir, MOVED_TO, "e", true, 5)));
+            awaitLoop();
+            slow.request(Long.MAX_VALUE);
+            org.awaitility.Awaitility.await().atMost(T).untilAsserted(() -> assertThat(view(got))
+                    .as("the subscriber's view after %s", got).containsExactlyInAnyOrder(e, e.resolve("f")));
+        } finally {
+            slow.dispose();
+        }
+    }
+
+    /** The set of paths a subscriber that applies {@code events} in order believes to exist. */
+    private static Set<Path> view(List<FileEvent> events) {
+        Set<Path> v = new HashSet<>();
+        for (FileEvent x : events) {
+            switch (x.kind()) {
+                case CREATED, MODIFIED -> v.add(x.path());
+                case DELETED -> v.removeIf(p -> p.startsWith(x.path()));
+                case RENAMED -> {
+                    Path from = x.previous().orElseThrow();
+                    List<Path> moved = v.stream().filter(p -> p.startsWith(from)).toList();
+                    v.removeAll(moved);
+                    moved.forEach(p -> v.add(x.path().resolve(from.relativize(p))));
+                    v.add(x.path());
+                }
+                default -> { }
+            }
+        }
+        return v;
+    }
+
     @Test
     void cancelDisposesTheTimersOfRenameHalvesStillWaiting() throws IOException {
         Files.createFile(dir.resolve("a"));
@@ -455,6 +515,22 @@ class PipelineTest {
                 .expectNextMatches(e -> is(e, Kind.MODIFIED, dir.resolve("m")))
                 .thenCancel()
                 .verify(T);
+    }
+
+    private static void mkdir(Path p) {
+        try {
+            Files.createDirectories(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static void mkfile(Path p) {

@@ -5,9 +5,11 @@ import dev.vigil.watch.FileEvent.Kind;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The per-session queue of undelivered output: events, insertion-ordered, merged per path when coalescing, counted
@@ -22,8 +24,8 @@ final class EventBuffer {
     sealed interface Entry permits Event, Barrier {
     }
 
-    /** An undelivered event. */
-    record Event(FileEvent event) implements Entry {
+    /** An undelivered event; {@code key} is its path's key while later events of that path may merge into it. */
+    record Event(FileEvent event, Object key) implements Entry {
     }
 
     /** A sync barrier: {@code onPassed} runs once everything before it was delivered. */
@@ -33,7 +35,10 @@ final class EventBuffer {
     private final boolean coalesce;
     /** With several roots, one root may lie inside another: merge per (root, path), each root gets its events. */
     private final boolean severalRoots;
+    /** Every pending entry in order, each under a token of its own. */
     private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
+    /** Path key to the token of the pending event that later events of that path merge into. */
+    private final HashMap<Object, Object> open = new HashMap<>();
     private final ArrayDeque<FileEvent> ready = new ArrayDeque<>();
     private int barriers;
     private boolean held;
@@ -53,54 +58,83 @@ final class EventBuffer {
     /**
      * Adds an event, merging it with a pending one for the same path when coalescing. {@code replaced}: for a
      * {@code RENAMED}, whether the target existed (a merge with a pending creation then yields {@code MODIFIED}).
+     * A rename seals what is pending for both its names (and below them, for a directory): those events happened
+     * before it, and a later event of the same path is a new one, queued after the rename.
      */
     synchronized void add(FileEvent e, boolean replaced) {
         if (!coalesce || e.kind() == Kind.OVERFLOW) {
-            entries.put(new Object(), new Event(e));
+            append(null, e);
             return;
         }
         if (e.kind() == Kind.RENAMED) {
             Path previous = e.previous().orElseThrow();
-            Entry created = entries.get(key(e.root(), previous));
-            if (created instanceof Event c && c.event().kind() == Kind.CREATED) {
-                // created then renamed before delivery: the subscriber only needs the final name
-                entries.remove(key(e.root(), previous));
-                add(new FileEvent(replaced ? Kind.MODIFIED : Kind.CREATED, e.path(), null, e.isDirectory(), e.root(),
-                        e.time(), null), false);
+            Object created = open.get(key(e.root(), previous));
+            if (!e.isDirectory() && created != null && entries.get(created) instanceof Event c
+                    && c.event().kind() == Kind.CREATED) {
+                // a file created then renamed before delivery: the subscriber only needs the final name (a directory
+                // keeps its creation, its content's events and the rename, in that order)
+                remove(created);
+                add(new FileEvent(replaced ? Kind.MODIFIED : Kind.CREATED, e.path(), null, false, e.root(), e.time(),
+                        null), false);
                 return;
             }
-            entries.put(new Object(), new Event(e));
+            seal(e.root(), previous, e.isDirectory());
+            seal(e.root(), e.path(), e.isDirectory());
+            append(null, e);
             return;
         }
         Object key = key(e.root(), e.path());
-        Entry old = entries.get(key);
-        if (!(old instanceof Event pending)) {
-            entries.put(key, new Event(e));
+        Object token = open.get(key);
+        if (token == null || !(entries.get(token) instanceof Event pending)) {
+            append(key, e);
             return;
         }
         FileEvent was = pending.event();
         switch (was.kind()) {
             case CREATED:
                 if (e.kind() == Kind.DELETED) {
-                    entries.remove(key); // created and deleted before delivery: nothing happened
+                    remove(token); // created and deleted before delivery: nothing happened
                 }
                 return; // CREATED + MODIFIED (or a duplicate CREATED) stays CREATED
             case MODIFIED:
                 if (e.kind() == Kind.DELETED) {
-                    entries.put(key, new Event(with(was, Kind.DELETED)));
+                    entries.put(token, new Event(with(was, Kind.DELETED), key));
                 }
                 return;
             case DELETED:
                 if (e.kind() == Kind.CREATED) {
                     if (was.isDirectory() == e.isDirectory()) {
-                        entries.put(key, new Event(with(was, Kind.MODIFIED))); // replaced by an entry of the same type
+                        entries.put(token, new Event(with(was, Kind.MODIFIED), key)); // replaced by one of the same type
                     } else {
-                        entries.put(new Object(), new Event(e));
+                        append(key, e);
                     }
                 }
                 return;
             default:
-                entries.put(new Object(), new Event(e));
+                append(key, e);
+        }
+    }
+
+    private void append(Object key, FileEvent e) {
+        Object token = new Object();
+        entries.put(token, new Event(e, key));
+        if (key != null) {
+            open.put(key, token);
+        }
+    }
+
+    private void remove(Object token) {
+        if (entries.remove(token) instanceof Event e && e.key() != null) {
+            open.remove(e.key(), token);
+        }
+    }
+
+    /** Later events of {@code path} (and of every path below it when {@code below}) no longer merge into pending ones. */
+    private void seal(Path root, Path path, boolean below) {
+        open.remove(key(root, path));
+        if (below) {
+            open.keySet().removeIf(k -> k instanceof RootedPath r ? r.root().equals(root) && r.path().startsWith(path)
+                    : ((Path) k).startsWith(path));
         }
     }
 
@@ -122,6 +156,7 @@ final class EventBuffer {
     /** Removes every pending event (not the barriers), holds the barriers, and returns the events oldest first. */
     synchronized List<FileEvent> takeEventsAndHold() {
         held = true;
+        open.clear();
         List<FileEvent> taken = new ArrayList<>(entries.size());
         Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
@@ -158,10 +193,10 @@ final class EventBuffer {
         if (r != null) {
             return r;
         }
-        Iterator<Entry> it = entries.values().iterator();
+        Iterator<Map.Entry<Object, Entry>> it = entries.entrySet().iterator();
         while (it.hasNext()) {
-            Entry entry = it.next();
-            if (entry instanceof Barrier b) {
+            Map.Entry<Object, Entry> head = it.next();
+            if (head.getValue() instanceof Barrier b) {
                 if (held) {
                     return null;
                 }
@@ -171,7 +206,11 @@ final class EventBuffer {
                 continue;
             }
             it.remove();
-            return ((Event) entry).event();
+            Event e = (Event) head.getValue();
+            if (e.key() != null) {
+                open.remove(e.key(), head.getKey());
+            }
+            return e.event();
         }
         return null;
     }
@@ -206,6 +245,7 @@ final class EventBuffer {
             }
         }
         entries.clear();
+        open.clear();
         ready.clear();
         barriers = 0;
         return released;

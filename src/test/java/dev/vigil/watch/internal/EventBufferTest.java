@@ -128,4 +128,41 @@ class EventBufferTest {
         none.forEach(Runnable::run);
         assertThat(order).containsExactly("a", "barrier", "held");
     }
+
+    private static void rename(EventBuffer b, Path from, Path to, boolean dir) {
+        b.add(new FileEvent(Kind.RENAMED, to, from, dir, ROOT, Instant.EPOCH, null), false);
+    }
+
+    @Test
+    void aDirectoryCreatedFilledAndRenamedKeepsItsHistoryAndItsOldNameIsNewAfterwards() {
+        EventBuffer b = new EventBuffer(true, false);
+        Path d = ROOT.resolve("d");
+        add(b, Kind.CREATED, d, true);
+        add(b, Kind.CREATED, d.resolve("f"), false);
+        rename(b, d, ROOT.resolve("e"), true);
+        add(b, Kind.CREATED, d, true); // a new d: not merged into the first one's creation
+        add(b, Kind.MODIFIED, ROOT.resolve("e/f"), false);
+        add(b, Kind.DELETED, d.resolve("f"), false); // the old d/f's story was sealed by the rename: queued after it
+        assertThat(drain(b)).containsExactly("CREATED d", "CREATED d/f", "RENAMED e <- d", "CREATED d", "MODIFIED e/f",
+                "DELETED d/f");
+    }
+
+    @Test
+    void aFileRenamedOverAPendingOneIsNotMergedIntoTheOlderEvents() {
+        EventBuffer b = new EventBuffer(true, false);
+        add(b, Kind.MODIFIED, B, false);
+        add(b, Kind.MODIFIED, A, false);
+        rename(b, A, B, false);
+        add(b, Kind.MODIFIED, B, false); // the moved-in file changed: after the rename, not merged before it
+        add(b, Kind.CREATED, A, false);
+        assertThat(drain(b)).containsExactly("MODIFIED b", "MODIFIED a", "RENAMED b <- a", "MODIFIED b", "CREATED a");
+    }
+
+    @Test
+    void aFileCreatedThenRenamedIsItsCreationUnderTheFinalName() {
+        EventBuffer b = new EventBuffer(true, false);
+        add(b, Kind.CREATED, A, false);
+        rename(b, A, B, false);
+        assertThat(drain(b)).containsExactly("CREATED b");
+    }
 }
