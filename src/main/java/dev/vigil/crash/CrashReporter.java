@@ -90,9 +90,9 @@ import reactor.core.publisher.Sinks;
  * </ul>
  *
  * <h2>Threading</h2>
- * Thread-safe: handles may be installed, used and closed from any threads at once. {@code install} and the close of
- * the last handle are serialised by a JVM-wide lock (so neither runs while the other is restoring or installing
- * hooks); closing any other handle, and everything else, takes no lock shared with crashing threads. Events are
+ * Thread-safe: handles may be installed, used and closed from any threads at once. {@code install}, {@code close}
+ * and {@link #installed()} take a JVM-wide lock, which crashing threads never take; {@code install} and the close of
+ * the last handle hold it while they install or restore the sources, so neither runs while the other does. Events are
  * delivered on the thread that observed them (a dying thread, a Reactor worker, the watchdog, the installing thread
  * for post-mortem events), one at a time. Subscribers must not block in {@code onNext}: use {@code publishOn}.
  */

@@ -257,7 +257,7 @@ class CrashReporterTest {
     @Test
     void installingTwiceGivesASecondHandleAndOtherOptionsAreRejected() throws Exception {
         reporter = CrashReporter.install(options());
-        CrashReporter second = CrashReporter.install(options());
+        CrashReporter second = install(options());
         assertThat(second).isNotSameAs(reporter);
         assertThat(second.dumpDirectory()).isEqualTo(reporter.dumpDirectory());
         assertThat(CrashReporter.installed()).hasValueSatisfying(view -> {

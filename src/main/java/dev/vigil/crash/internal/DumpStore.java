@@ -164,9 +164,9 @@ public final class DumpStore {
     }
 
     /**
-     * The failure of {@code action} in the directory, explained when the file system caused it: the directory
-     * deleted, read-only, full or not writable. Other failures (a refusal, a writer's own error) are returned as
-     * they are.
+     * The failure of {@code action} in the directory, explained when the directory shows why: deleted, read-only,
+     * full or not writable. Other failures (a refusal, a writer's own error, a cause the directory does not show) are
+     * returned as they are.
      */
     private IOException explain(String action, long tried, IOException e) {
         if (e instanceof DumpRefusedException) {
@@ -186,10 +186,7 @@ public final class DumpStore {
             diagnosis = null;
         }
         if (diagnosis == null) {
-            if (!(e instanceof FileSystemException)) {
-                return e;
-            }
-            diagnosis = "the file system refused it";
+            return e;
         }
         String message = "could not " + action + " the dump directory (" + reason + "): " + diagnosis;
         FileSystemException explained = missing ? new NoSuchFileException(directory.toString(), null, message)
