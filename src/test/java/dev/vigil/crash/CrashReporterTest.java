@@ -582,7 +582,9 @@ class CrashReporterTest {
             assertThat(reactorField(Hooks.class, "onErrorDroppedHook")).isSameAs(droppedBefore);
             assertThat(schedulerHookKeys()).doesNotContain("dev.vigil.crash");
             assertThat(CrashReporter.installed()).isEmpty();
-            assertThat(threadNames()).noneMatch(n -> n.startsWith("vigil-crash-"));
+            // the pools are shut down and drained; their threads end just after (bounded wait, no sleep)
+            org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(threadNames()).noneMatch(n -> n.startsWith("vigil-crash-")));
             Operators.onErrorDropped(new RuntimeException("after the last close"), Context.empty());
             assertThat(previousDropped).extracting(Throwable::getMessage).containsExactly("after the last close");
         }
