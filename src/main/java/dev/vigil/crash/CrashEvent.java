@@ -36,7 +36,11 @@ import reactor.core.publisher.Mono;
  * minidump on Linux, a thread dump of a process that is gone), {@link DumpRefusedException} for a dump refused by
  * policy (heap dumps not enabled, rate limit reached, reporter closed), {@link java.nio.file.NoSuchFileException}
  * when the process left no such file, {@link java.util.concurrent.TimeoutException} after the timeout, and the
- * {@link java.io.IOException} of the failed write otherwise.
+ * {@link java.io.IOException} of the failed write otherwise. When the file system refused the write (the dump
+ * directory deleted, read-only, full or not writable), that is a {@link java.nio.file.FileSystemException} whose
+ * {@code getFile()} is the dump directory and whose message gives the system's reason and what to do
+ * ({@link java.nio.file.NoSuchFileException} for a deleted directory, which is not created again). A dump that
+ * failed never leaves a partial file under a dump name, nor its temporary file.
  */
 public final class CrashEvent {
 

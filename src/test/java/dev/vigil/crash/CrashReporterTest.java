@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Exceptions;
@@ -38,6 +41,8 @@ class CrashReporterTest {
     Path tmp;
     Path dumps;
     CrashReporter reporter;
+    /** Handles a test installed through {@link #install}: closed after it, whatever happened. */
+    final List<CrashReporter> handles = new CopyOnWriteArrayList<>();
     Thread.UncaughtExceptionHandler originalDefault;
 
     @BeforeEach
@@ -48,12 +53,24 @@ class CrashReporterTest {
 
     @AfterEach
     void tearDown() {
-        if (reporter != null) {
-            reporter.close();
+        try {
+            if (reporter != null) {
+                reporter.close();
+            }
+            handles.forEach(CrashReporter::close);
+            assertThat(CrashReporter.installed()).as("every handle the test opened is closed").isEmpty();
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(originalDefault);
+            Hooks.resetOnErrorDropped();
+            Schedulers.resetOnHandleError();
         }
-        Thread.setDefaultUncaughtExceptionHandler(originalDefault);
-        Hooks.resetOnErrorDropped();
-        Schedulers.resetOnHandleError();
+    }
+
+    /** Installs a handle that {@link #tearDown} closes. */
+    private CrashReporter install(CrashReporterOptions options) throws java.io.IOException {
+        CrashReporter handle = CrashReporter.install(options);
+        handles.add(handle);
+        return handle;
     }
 
     /** Fast options: no JFR (one test turns it on), no post-mortem scan of the working directory. */
@@ -238,15 +255,24 @@ class CrashReporterTest {
     }
 
     @Test
-    void installingTwiceIsHarmlessAndOtherOptionsAreRejected() throws Exception {
+    void installingTwiceGivesASecondHandleAndOtherOptionsAreRejected() throws Exception {
         reporter = CrashReporter.install(options());
-        assertThat(CrashReporter.install(options())).isSameAs(reporter);
-        assertThat(CrashReporter.installed()).containsSame(reporter);
+        CrashReporter second = install(options());
+        assertThat(second).isNotSameAs(reporter);
+        assertThat(second.dumpDirectory()).isEqualTo(reporter.dumpDirectory());
+        assertThat(CrashReporter.installed()).hasValueSatisfying(view -> {
+            assertThat(view).isNotSameAs(reporter).isNotSameAs(second);
+            assertThat(view.options()).isEqualTo(options());
+            assertThat(view.toString()).contains("view");
+        });
         assertThatThrownBy(() -> CrashReporter.install(options().withName("other").withHeapDumps(true)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("close() it first")
                 .hasMessageContaining("name: example vs other").hasMessageContaining("heapDumps: false vs true")
-                .hasMessageContaining("installed vs requested")
+                .hasMessageContaining("installed vs requested").hasMessageContaining("2 handles are open")
                 .hasMessageNotContaining("dumpDirectory"); // only what differs
+        second.close();
+        assertThatThrownBy(() -> CrashReporter.install(options().withName("other")))
+                .as("one handle is still open").hasMessageContaining("1 handle is open");
         reporter.close();
         assertThat(CrashReporter.installed()).isEmpty();
         reporter = CrashReporter.install(options().withName("other"));
@@ -280,7 +306,9 @@ class CrashReporterTest {
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> otherKeyed.size() == 1);
         assertThat(seen).isEmpty();
         StepVerifier.create(reporter.events()).verifyComplete();
-        StepVerifier.create(reporter.dump(DumpFile.Format.THREAD_DUMP)).verifyError(DumpRefusedException.class);
+        StepVerifier.create(reporter.dump(DumpFile.Format.THREAD_DUMP))
+                .verifyErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("handle is closed"));
         Schedulers.resetOnHandleError("someone-else");
     }
 
@@ -491,5 +519,234 @@ class CrashReporterTest {
         assertThat(files()).hasSize(3).contains(written.get(4).path());
         assertThat(files()).allSatisfy(p -> assertThat(p.getFileName().toString())
                 .matches("example_" + STAMP + "\\.tdump"));
+    }
+
+    /** Issue #9: every install is a handle of its own; reporting stops with the last one. */
+    @Nested
+    class SharedOwnership {
+
+        private final List<Throwable> previousUncaught = new CopyOnWriteArrayList<>();
+        private final Thread.UncaughtExceptionHandler previousHandler = (t, e) -> previousUncaught.add(e);
+        private final List<Throwable> previousDropped = new CopyOnWriteArrayList<>();
+
+        @BeforeEach
+        void previousHandlers() {
+            Thread.setDefaultUncaughtExceptionHandler(previousHandler);
+            Hooks.onErrorDropped(previousDropped::add);
+        }
+
+        /** Options for tests that only count events: no dumps, no rate limit in the way. */
+        private CrashReporterOptions countingOptions() {
+            return options().withAutomaticDumps(Set.of()).withEventRateLimit(1_000_000, Duration.ofSeconds(1));
+        }
+
+        @Test
+        void aCrashAfterOneOfTwoHandlesIsClosedStillReachesTheOther() throws Exception {
+            CrashReporter library = install(options());
+            CrashReporter application = install(options());
+            List<CrashEvent> seenByLibrary = new CopyOnWriteArrayList<>();
+            library.events().subscribe(seenByLibrary::add);
+            library.close();
+
+            IllegalStateException boom = new IllegalStateException("boom after one close");
+            Thread crashing = new Thread(() -> {
+                throw boom;
+            }, "crashing-after-one-close");
+            StepVerifier.create(application.events().filter(e -> e.throwable().orElse(null) == boom))
+                    .then(crashing::start)
+                    .assertNext(e -> {
+                        assertThat(e.kind()).isEqualTo(CrashEvent.Kind.UNCAUGHT_EXCEPTION);
+                        assertThat(e.thread()).contains("crashing-after-one-close");
+                        assertThat(e.artifacts()).singleElement()
+                                .satisfies(f -> assertThat(f.path()).exists().hasParent(dumps.toAbsolutePath()));
+                    })
+                    .thenCancel()
+                    .verify(WAIT);
+            crashing.join(WAIT.toMillis());
+            assertThat(previousUncaught).as("the previous handler still runs").containsExactly(boom);
+            assertThat(seenByLibrary).as("the closed handle's stream ended at close").isEmpty();
+            assertThat(application.isClosed()).isFalse();
+            StepVerifier.create(application.dump(DumpFile.Format.THREAD_DUMP))
+                    .assertNext(f -> assertThat(f.path()).exists())
+                    .verifyComplete();
+        }
+
+        @Test
+        void aClosedHandleCompletesItsStreamsAndRefusesDumpsNamingWhy() throws Exception {
+            CrashReporter kept = install(countingOptions());
+            CrashReporter closed = install(countingOptions());
+            AtomicReference<String> completedOn = new AtomicReference<>();
+            closed.events().subscribe(e -> { }, e -> { }, () -> completedOn.set(Thread.currentThread().getName()));
+            Mono<DumpFile> assembledBeforeClose = closed.dump(DumpFile.Format.THREAD_DUMP);
+            Operators.onErrorDropped(new RuntimeException("replayed to open handles only"), Context.empty());
+
+            closed.close();
+
+            assertThat(completedOn).as("completed on the closing thread, before close returned")
+                    .hasValue(Thread.currentThread().getName());
+            assertThat(closed.isClosed()).isTrue();
+            assertThat(closed.toString()).endsWith(", closed]");
+            StepVerifier.create(closed.events()).as("no replay after close").verifyComplete();
+            for (Mono<DumpFile> dump : List.of(assembledBeforeClose, closed.dump(DumpFile.Format.THREAD_DUMP),
+                    closed.minidump(ProcessHandle.current().pid()))) {
+                StepVerifier.create(dump).verifyErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("this CrashReporter handle is closed")
+                        .hasMessageContaining("install() a new one"));
+            }
+            assertThat(closed.options()).isEqualTo(kept.options());
+            assertThat(closed.dumpDirectory()).isEqualTo(kept.dumpDirectory());
+            StepVerifier.create(kept.events().map(e -> e.throwable().orElseThrow().getMessage()))
+                    .expectNext("replayed to open handles only")
+                    .thenCancel()
+                    .verify(WAIT);
+        }
+
+        @Test
+        void closingTheLastHandleRestoresThePreviousHandlerAndHooks() throws Exception {
+            Object droppedBefore = reactorField(Hooks.class, "onErrorDroppedHook");
+            CrashReporter first = install(options());
+            CrashReporter second = install(options());
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).isNotSameAs(previousHandler);
+            assertThat(schedulerHookKeys()).contains("dev.vigil.crash");
+
+            first.close();
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).as("one handle is open")
+                    .isNotSameAs(previousHandler);
+            assertThat(reactorField(Hooks.class, "onErrorDroppedHook")).isNotSameAs(droppedBefore);
+            assertThat(schedulerHookKeys()).contains("dev.vigil.crash");
+            assertThat(CrashReporter.installed()).isPresent();
+
+            second.close();
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).isSameAs(previousHandler);
+            assertThat(reactorField(Hooks.class, "onErrorDroppedHook")).isSameAs(droppedBefore);
+            assertThat(schedulerHookKeys()).doesNotContain("dev.vigil.crash");
+            assertThat(CrashReporter.installed()).isEmpty();
+            // the pools are shut down and drained; their threads end just after (bounded wait, no sleep)
+            org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(threadNames()).noneMatch(n -> n.startsWith("vigil-crash-")));
+            Operators.onErrorDropped(new RuntimeException("after the last close"), Context.empty());
+            assertThat(previousDropped).extracting(Throwable::getMessage).containsExactly("after the last close");
+        }
+
+        @Test
+        void closingOneHandleTwiceReleasesItOnce() throws Exception {
+            CrashReporter twice = install(countingOptions());
+            CrashReporter other = install(countingOptions());
+            twice.close();
+            twice.close();
+            assertThat(twice.isClosed()).isTrue();
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).as("other still holds the installation")
+                    .isNotSameAs(previousHandler);
+            StepVerifier.create(other.events().map(e -> e.throwable().orElseThrow().getMessage()))
+                    .then(() -> Operators.onErrorDropped(new RuntimeException("still reported"), Context.empty()))
+                    .expectNext("still reported")
+                    .then(other::close)
+                    .verifyComplete();
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).isSameAs(previousHandler);
+        }
+
+        @Test
+        void theViewFromInstalledOwnsNothing() throws Exception {
+            assertThat(CrashReporter.installed()).isEmpty();
+            CrashReporter handle = install(countingOptions());
+            CrashReporter view = CrashReporter.installed().orElseThrow();
+            assertThat(CrashReporter.installed()).containsSame(view);
+            assertThatThrownBy(view::close).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("owns nothing")
+                    .hasMessageContaining("close the handles CrashReporter.install returned");
+            assertThat(view.isClosed()).isFalse();
+            StepVerifier.create(view.events().map(e -> e.throwable().orElseThrow().getMessage()))
+                    .then(() -> Operators.onErrorDropped(new RuntimeException("seen by the view"), Context.empty()))
+                    .expectNext("seen by the view")
+                    .then(handle::close)
+                    .as("the view's stream ends with the installation")
+                    .verifyComplete();
+            assertThat(view.isClosed()).isTrue();
+            StepVerifier.create(view.dump(DumpFile.Format.THREAD_DUMP)).verifyErrorSatisfies(e -> assertThat(e)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed by its last handle"));
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).isSameAs(previousHandler);
+        }
+
+        /**
+         * Four threads install, use and close handles (each closed twice) at the same time, on one installation or a
+         * new one: while a thread holds a handle, reporting is on and reaches it; once all are closed, everything is
+         * restored.
+         */
+        @RepeatedTest(50)
+        void concurrentInstallAndCloseNeverStopReportingForAnOpenHandle() throws Exception {
+            Object droppedBefore = reactorField(Hooks.class, "onErrorDroppedHook");
+            int threads = 4;
+            int rounds = 5;
+            CountDownLatch start = new CountDownLatch(1);
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            List<Thread> workers = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                int id = w;
+                Thread worker = new Thread(() -> {
+                    try {
+                        start.await();
+                        for (int r = 0; r < rounds; r++) {
+                            CrashReporter handle = CrashReporter.install(countingOptions());
+                            try {
+                                assertThat(Thread.getDefaultUncaughtExceptionHandler())
+                                        .isNotSameAs(previousHandler);
+                                RuntimeException mine = new RuntimeException("worker " + id + " round " + r);
+                                java.util.concurrent.CompletableFuture<CrashEvent> got =
+                                        new java.util.concurrent.CompletableFuture<>();
+                                reactor.core.Disposable d = handle.events()
+                                        .filter(e -> e.throwable().orElse(null) == mine)
+                                        .subscribe(got::complete);
+                                Operators.onErrorDropped(mine, Context.empty());
+                                assertThat(got.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).kind())
+                                        .isEqualTo(CrashEvent.Kind.REACTOR_DROPPED_ERROR);
+                                d.dispose();
+                            } finally {
+                                handle.close();
+                                handle.close();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }, "install-close-" + w);
+                worker.start();
+                workers.add(worker);
+            }
+            start.countDown();
+            for (Thread worker : workers) {
+                worker.join(WAIT.toMillis() * 3);
+                assertThat(worker.isAlive()).as("%s finished", worker.getName()).isFalse();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(CrashReporter.installed()).isEmpty();
+            assertThat(Thread.getDefaultUncaughtExceptionHandler()).isSameAs(previousHandler);
+            assertThat(reactorField(Hooks.class, "onErrorDroppedHook")).isSameAs(droppedBefore);
+            assertThat(schedulerHookKeys()).doesNotContain("dev.vigil.crash");
+            assertThat(previousDropped).as("every error also reached the previous hook")
+                    .hasSize(threads * rounds);
+        }
+    }
+
+    private static Object reactorField(Class<?> owner, String name) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = owner.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(null);
+    }
+
+    /** The keys of Reactor's keyed scheduler hooks ({@code onHandleError} and {@code onScheduleHook}). */
+    private static Set<String> schedulerHookKeys() throws ReflectiveOperationException {
+        Set<String> keys = new java.util.HashSet<>();
+        for (String field : List.of("onHandleErrorHooks", "onScheduleHooks")) {
+            Map<?, ?> hooks = (Map<?, ?>) reactorField(Schedulers.class, field);
+            synchronized (hooks) {
+                hooks.keySet().forEach(k -> keys.add((String) k));
+            }
+        }
+        return keys;
+    }
+
+    private static List<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
     }
 }

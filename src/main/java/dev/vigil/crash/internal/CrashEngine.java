@@ -346,7 +346,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         }
         String message = data.message();
         if (!failed.isEmpty()) {
-            message += "; could not write " + failed.keySet();
+            // the first reason in the one-line message; every reason is the error of dump(format)
+            message += "; could not write " + failed.keySet() + ": " + failed.values().iterator().next().getMessage();
         }
         bus.publish(factory.create(data.withDumps(written, failed, message), this));
     }

@@ -4,6 +4,8 @@ import dev.vigil.crash.DumpFile;
 import dev.vigil.crash.DumpRefusedException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,7 +21,9 @@ import java.util.UUID;
 /**
  * The dump directory: names files {@code <name>_<yyyyMMdd-HHmmss>[-n].<ext>}, writes them under a temporary name,
  * links them into place without ever overwriting, restricts them to the owner, applies retention and the dump rate
- * limit. Thread-safe.
+ * limit. A failed write or claim removes its temporary file, so that only complete dumps ever carry a dump name, and
+ * a file-system failure (the directory deleted, read-only, full, not writable) is explained in one
+ * {@link FileSystemException} naming the directory, the cause and what to do. Thread-safe.
  */
 public final class DumpStore {
 
@@ -79,16 +83,23 @@ public final class DumpStore {
                     + rate.refusedTotal() + " refused so far); raise it with CrashReporterOptions.withDumpRateLimit");
         }
         Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID() + "." + format.extension());
+        Path target;
         try {
             writer.write(temp);
             if (!Files.isRegularFile(temp)) {
                 throw new NoSuchFileException(temp.toString(), null, "the " + format + " writer produced no file");
             }
             OwnerOnly.file(temp);
-            return place(temp, format, time);
-        } finally {
-            Files.deleteIfExists(temp);
+            target = link(temp, format, time);
+        } catch (IOException e) {
+            long tried = discard(temp, e);
+            throw explain("write a " + format + " dump in", tried, e);
+        } catch (RuntimeException | Error e) {
+            discard(temp, e);
+            throw e;
         }
+        Files.deleteIfExists(temp);
+        return placed(target, format, time);
     }
 
     /**
@@ -97,6 +108,7 @@ public final class DumpStore {
      */
     public DumpFile claim(Path source, DumpFile.Format format, Instant time) throws IOException {
         Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID() + "." + format.extension());
+        Path target;
         try {
             try {
                 Files.move(source, temp, StandardCopyOption.ATOMIC_MOVE);
@@ -104,13 +116,111 @@ public final class DumpStore {
                 Files.move(source, temp, StandardCopyOption.COPY_ATTRIBUTES);
             }
             OwnerOnly.file(temp);
-            return place(temp, format, time);
-        } finally {
-            Files.deleteIfExists(temp);
+            target = link(temp, format, time);
+        } catch (IOException e) {
+            long tried = giveBack(temp, source, e);
+            throw explain("move " + source + " into", tried, e);
+        } catch (RuntimeException | Error e) {
+            giveBack(temp, source, e);
+            throw e;
         }
+        Files.deleteIfExists(temp);
+        return placed(target, format, time);
     }
 
-    private DumpFile place(Path temp, DumpFile.Format format, Instant time) throws IOException {
+    /**
+     * Removes a temporary file after a failure, and says how large it had grown (0 if it was not created); a failure
+     * to remove it is added to {@code failure}.
+     */
+    private static long discard(Path temp, Throwable failure) {
+        long size = 0;
+        try {
+            if (Files.isRegularFile(temp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                size = Files.size(temp);
+            }
+            Files.deleteIfExists(temp);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        return size;
+    }
+
+    /**
+     * Moves a claimed file that could not be placed back where it was found (it is the only copy), and says how large
+     * it is (0 if it never reached the directory). If that fails too, it stays under its temporary name, which the
+     * failure added to {@code failure} names.
+     */
+    private static long giveBack(Path temp, Path source, Throwable failure) {
+        long size = 0;
+        try {
+            if (Files.isRegularFile(temp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                size = Files.size(temp);
+                Files.move(temp, source);
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        return size;
+    }
+
+    /**
+     * The failure of {@code action} in the directory, explained when the directory shows why: deleted, read-only,
+     * full or not writable. Other failures (a refusal, a writer's own error, a cause the directory does not show) are
+     * returned as they are.
+     */
+    private IOException explain(String action, long tried, IOException e) {
+        if (e instanceof DumpRefusedException) {
+            return e;
+        }
+        // the OS's words ("No space left on device"), or the exception when it has none (NoSuchFileException)
+        String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : e instanceof FileSystemException ? e.getClass().getSimpleName() + ": " + e.getMessage()
+                : String.valueOf(e.getMessage());
+        String diagnosis;
+        boolean missing = false;
+        try {
+            diagnosis = diagnose(reason, tried);
+            missing = !Files.isDirectory(directory);
+        } catch (IOException | RuntimeException unreadable) {
+            e.addSuppressed(unreadable);
+            diagnosis = null;
+        }
+        if (diagnosis == null) {
+            return e;
+        }
+        String message = "could not " + action + " the dump directory (" + reason + "): " + diagnosis;
+        FileSystemException explained = missing ? new NoSuchFileException(directory.toString(), null, message)
+                : new FileSystemException(directory.toString(), null, message);
+        explained.initCause(e);
+        return explained;
+    }
+
+    /** What is wrong with the directory, and what to do about it; null when nothing is. */
+    private String diagnose(String reason, long tried) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return "it no longer exists (was it deleted while the reporter ran?); create it again, or close every "
+                    + "CrashReporter handle and install again, which creates it";
+        }
+        FileStore store = Files.getFileStore(directory);
+        if (store.isReadOnly()) {
+            return "the file system holding it (" + store + ") is mounted read-only; remount it read-write, or "
+                    + "choose a writable directory with CrashReporterOptions.withDumpDirectory";
+        }
+        long usable = store.getUsableSpace();
+        if (usable < Math.max(tried, 1L << 20) || reason.contains("No space left") || reason.contains("quota")) {
+            return "the file system holding it (" + store + ") is full (" + usable + " bytes usable); free space "
+                    + "there, keep fewer dumps with CrashReporterOptions.withRetention, or choose a larger file system "
+                    + "with CrashReporterOptions.withDumpDirectory";
+        }
+        if (!Files.isWritable(directory)) {
+            return "this process may not write in it; give its user write permission, or choose another directory "
+                    + "with CrashReporterOptions.withDumpDirectory";
+        }
+        return null;
+    }
+
+    /** Gives the complete temporary file its dump name (a second link to it); returns that name. */
+    private Path link(Path temp, DumpFile.Format format, Instant time) throws IOException {
         String base = name + "_" + STAMP.format(time);
         Path target;
         synchronized (placing) {
@@ -119,13 +229,18 @@ public final class DumpStore {
             int n = key.equals(lastBase) ? lastIndex + 1 : 0;
             for (; ; n++) {
                 target = directory.resolve(base + (n == 0 ? "" : "-" + n) + "." + format.extension());
-                if (link(temp, target)) {
+                if (linkUnlessTaken(temp, target)) {
                     break;
                 }
             }
             lastBase = key;
             lastIndex = n;
         }
+        return target;
+    }
+
+    /** Describes a placed dump, then applies retention (never to it). */
+    private DumpFile placed(Path target, DumpFile.Format format, Instant time) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
         DumpFile placed = new DumpFile(target, format, attrs.size(), time);
         applyRetention(target);
@@ -133,7 +248,7 @@ public final class DumpStore {
     }
 
     /** Links {@code temp} to {@code target} unless {@code target} exists; false if it does. */
-    private static boolean link(Path temp, Path target) throws IOException {
+    private static boolean linkUnlessTaken(Path temp, Path target) throws IOException {
         try {
             Files.createLink(target, temp);
             return true;
