@@ -185,9 +185,62 @@ class PipelineTest {
         }
     }
 
+    /**
+     * Found by the soak: a rename over a file the subscriber knows, then a rename of the result, both undelivered
+     * when the buffer collapses: the rescan must know that the subscriber knows the replaced file.
+     */
+    @Test
+    void aCollapseRemembersTheFileARenameReplaced() throws Exception {
+        Path s = Files.writeString(dir.resolve("s"), "s");
+        Path t = Files.writeString(dir.resolve("t"), "t");
+        Set<Path> known = new HashSet<>(Set.of(s, t)); // existing entries: known without events
+        List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription sub) {
+                // no demand until everything happened
+            }
+
+            @Override
+            protected void hookOnNext(FileEvent x) {
+                got.add(x);
+            }
+        };
+        build(watcher().maxPendingPaths(3)).events().subscribe(slow);
+        try {
+            awaitLoop();
+            Files.move(s, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fake.batch(List.of(new Ev(dir, MOVED_FROM, "s", false, 1), new Ev(dir, MOVED_TO, "t", false, 1)));
+            move(t, dir.resolve("u"));
+            fake.batch(List.of(new Ev(dir, MOVED_FROM, "t", false, 2), new Ev(dir, MOVED_TO, "u", false, 2)));
+            for (String x : List.of("x1", "x2", "x3")) { // past the bound: the buffer collapses into a rescan
+                mkfile(dir.resolve(x));
+                fake.emit(dir, CREATED, x, false, 0);
+            }
+            awaitLoop();
+            slow.request(Long.MAX_VALUE);
+            Set<Path> disk;
+            try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+                disk = list.collect(java.util.stream.Collectors.toSet());
+            }
+            org.awaitility.Awaitility.await().atMost(T).untilAsserted(() -> {
+                assertThat(got).anyMatch(x -> x.kind() == Kind.OVERFLOW);
+                assertThat(view(known, got)).as("the subscriber's view after %s", got)
+                        .containsExactlyInAnyOrderElementsOf(disk);
+            });
+        } finally {
+            slow.dispose();
+        }
+    }
+
     /** The set of paths a subscriber that applies {@code events} in order believes to exist. */
     private static Set<Path> view(List<FileEvent> events) {
-        Set<Path> v = new HashSet<>();
+        return view(Set.of(), events);
+    }
+
+    /** Like {@link #view(List)}, starting from what the subscriber knew without events. */
+    private static Set<Path> view(Set<Path> known, List<FileEvent> events) {
+        Set<Path> v = new HashSet<>(known);
         for (FileEvent x : events) {
             switch (x.kind()) {
                 case CREATED, MODIFIED -> v.add(x.path());

@@ -150,8 +150,19 @@ class WatchSoakTest {
                 Map<Path, Boolean> disk = scan(root);
                 for (Tracked t : tracked) {
                     assertThat(t.error).as("%s failed", t.name).isNull();
-                    assertThat(t.view()).as("view of %s in cycle %d (seed %d)", t.name, cycle, seed)
-                            .isEqualTo(disk);
+                    Map<Path, Boolean> view = t.view();
+                    if (!view.equals(disk)) {
+                        java.util.Set<Path> wrong = new java.util.TreeSet<>();
+                        view.forEach((p, d) -> {
+                            if (!d.equals(disk.get(p))) {
+                                wrong.add(p);
+                            }
+                        });
+                        disk.keySet().stream().filter(p -> !view.containsKey(p)).forEach(wrong::add);
+                        throw new AssertionError("view of " + t.name + " in cycle " + cycle + " (seed " + seed
+                                + ") differs from the disk: " + t.explain(disk) + "\n  what " + tracked.get(0).name
+                                + " (unbounded) was told about them:" + tracked.get(0).about(wrong));
+                    }
                 }
                 long privateOverflows = tracked.get(4).overflows.get() - privateOverflowsBefore;
                 assertThat(privateOverflows).as("kernel overflows seen by the private session in cycle %d", cycle)
@@ -449,6 +460,7 @@ class WatchSoakTest {
         final AtomicLong overflows = new AtomicLong();
         final CountDownLatch subscribed = new CountDownLatch(1);
         private final Map<Path, Boolean> view; // guarded by itself
+        private final java.util.ArrayDeque<FileEvent> log = new java.util.ArrayDeque<>(); // guarded by view
         volatile Throwable error;
 
         private Tracked(FileWatcher watcher, Mode mode, String name, Map<Path, Boolean> baseline) {
@@ -482,6 +494,10 @@ class WatchSoakTest {
             }
             synchronized (view) {
                 Recorder.apply(view, List.of(e));
+                log.add(e);
+                if (log.size() > 100_000) {
+                    log.poll();
+                }
             }
             if (mode == Mode.ONE_BY_ONE) {
                 LockSupport.parkNanos(100_000); // a slow consumer
@@ -504,6 +520,56 @@ class WatchSoakTest {
         @Override
         public String toString() {
             return name + " (" + mode + ", " + events + " events, " + overflows + " overflows, error " + error + ")";
+        }
+
+        /** What differs from {@code disk}, and the logged events that touched those paths or their ancestors. */
+        String explain(Map<Path, Boolean> disk) {
+            synchronized (view) {
+                StringBuilder sb = new StringBuilder();
+                java.util.Set<Path> wrong = new java.util.TreeSet<>();
+                view.forEach((p, d) -> {
+                    if (!d.equals(disk.get(p))) {
+                        wrong.add(p);
+                        sb.append("\n  view has ").append(p).append(d ? " (dir)" : "").append(", disk ")
+                                .append(disk.containsKey(p) ? (disk.get(p) ? "a dir" : "a file") : "nothing");
+                    }
+                });
+                disk.forEach((p, d) -> {
+                    if (!view.containsKey(p)) {
+                        wrong.add(p);
+                        sb.append("\n  disk has ").append(p).append(d ? " (dir)" : "").append(", view nothing");
+                    }
+                });
+                sb.append("\n  events about them (of the last ").append(log.size()).append("), with context:");
+                List<FileEvent> all = new ArrayList<>(log);
+                for (int i = 0; i < all.size(); i++) {
+                    FileEvent e = all.get(i);
+                    boolean about = e.kind() != FileEvent.Kind.OVERFLOW && wrong.stream().anyMatch(w -> w.startsWith(e.path())
+                            || e.previous().map(w::startsWith).orElse(false));
+                    if (about) {
+                        sb.append("\n    ---");
+                        for (int j = Math.max(0, i - 6); j <= Math.min(all.size() - 1, i + 3); j++) {
+                            sb.append(j == i ? "\n  >>" : "\n    ").append(all.get(j));
+                        }
+                    }
+                }
+                return sb.toString();
+            }
+        }
+
+        /** The logged events (not overflows) about {@code paths}, their ancestors or descendants. */
+        String about(java.util.Set<Path> paths) {
+            synchronized (view) {
+                StringBuilder sb = new StringBuilder();
+                for (FileEvent e : log) {
+                    if (e.kind() != FileEvent.Kind.OVERFLOW && paths.stream().anyMatch(w -> w.startsWith(e.path())
+                            || e.path().startsWith(w) || e.previous().map(pr -> w.startsWith(pr) || pr.startsWith(w))
+                                    .orElse(false))) {
+                        sb.append("\n    ").append(e);
+                    }
+                }
+                return sb.toString();
+            }
         }
 
         Map<Path, Boolean> view() {

@@ -24,8 +24,11 @@ final class EventBuffer {
     sealed interface Entry permits Event, Barrier {
     }
 
-    /** An undelivered event; {@code key} is its path's key while later events of that path may merge into it. */
-    record Event(FileEvent event, Object key) implements Entry {
+    /**
+     * An undelivered event; {@code key} is its path's key while later events of that path may merge into it;
+     * {@code replaced}: for a {@code RENAMED}, whether the target existed (the subscriber may know it).
+     */
+    record Event(FileEvent event, Object key, boolean replaced) implements Entry {
     }
 
     /** A sync barrier: {@code onPassed} runs once everything before it was delivered. */
@@ -80,7 +83,7 @@ final class EventBuffer {
             }
             seal(e.root(), previous, e.isDirectory());
             seal(e.root(), e.path(), e.isDirectory());
-            append(null, e);
+            append(null, e, replaced);
             return;
         }
         Object key = key(e.root(), e.path());
@@ -98,13 +101,13 @@ final class EventBuffer {
                 return; // CREATED + MODIFIED (or a duplicate CREATED) stays CREATED
             case MODIFIED:
                 if (e.kind() == Kind.DELETED) {
-                    entries.put(token, new Event(with(was, Kind.DELETED), key));
+                    entries.put(token, new Event(with(was, Kind.DELETED), key, false));
                 }
                 return;
             case DELETED:
                 if (e.kind() == Kind.CREATED) {
                     if (was.isDirectory() == e.isDirectory()) {
-                        entries.put(token, new Event(with(was, Kind.MODIFIED), key)); // replaced by one of the same type
+                        entries.put(token, new Event(with(was, Kind.MODIFIED), key, false)); // replaced by one of the same type
                     } else {
                         append(key, e);
                     }
@@ -116,8 +119,12 @@ final class EventBuffer {
     }
 
     private void append(Object key, FileEvent e) {
+        append(key, e, false);
+    }
+
+    private void append(Object key, FileEvent e, boolean replaced) {
         Object token = new Object();
-        entries.put(token, new Event(e, key));
+        entries.put(token, new Event(e, key, replaced));
         if (key != null) {
             open.put(key, token);
         }
@@ -154,14 +161,14 @@ final class EventBuffer {
     }
 
     /** Removes every pending event (not the barriers), holds the barriers, and returns the events oldest first. */
-    synchronized List<FileEvent> takeEventsAndHold() {
+    synchronized List<Event> takeEventsAndHold() {
         held = true;
         open.clear();
-        List<FileEvent> taken = new ArrayList<>(entries.size());
+        List<Event> taken = new ArrayList<>(entries.size());
         Iterator<Entry> it = entries.values().iterator();
         while (it.hasNext()) {
             if (it.next() instanceof Event e) {
-                taken.add(e.event());
+                taken.add(e);
                 it.remove();
             }
         }

@@ -92,9 +92,10 @@ final class Resync {
         if (buffer.pathSlots() <= spec.maxPendingPaths()) {
             return;
         }
-        List<FileEvent> taken = buffer.takeEventsAndHold();
+        List<EventBuffer.Event> taken = buffer.takeEventsAndHold();
         List<Scope> scopes = new ArrayList<>();
-        for (FileEvent e : taken) {
+        for (EventBuffer.Event t : taken) {
+            FileEvent e = t.event();
             Node root = rootOf(e);
             if (root == null) {
                 continue; // a root that is gone: its events are delivered as they are
@@ -138,7 +139,7 @@ final class Resync {
      * Marks {@code requested} dirty: the baseline of each is the model as the subscriber knows it (the model with
      * the undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
      */
-    private void markDirty(List<Scope> requested, List<FileEvent> taken, String why) {
+    private void markDirty(List<Scope> requested, List<EventBuffer.Event> taken, String why) {
         if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
             buffer.hold(!dirty.isEmpty());
             fail.accept(new WatchOverflowException(why + " (overflow strategy ERROR)",
@@ -165,16 +166,16 @@ final class Resync {
             Node root = rootOf(e);
             return root != null && absorbs(root, e.path());
         };
-        for (FileEvent e : taken) {
-            if (!inScope.test(e)) {
-                buffer.add(e, false);
+        for (EventBuffer.Event t : taken) {
+            if (!inScope.test(t.event())) {
+                buffer.add(t.event(), t.replaced());
             }
         }
         buffer.hold(!dirty.isEmpty());
     }
 
     /** What the subscriber knows of {@code scope}: the model and the held rename halves, minus {@code taken}. */
-    private Snapshot baseline(Node root, Path scope, List<FileEvent> taken) {
+    private Snapshot baseline(Node root, Path scope, List<EventBuffer.Event> taken) {
         Snapshot base = new Snapshot();
         Node node = Node.at(root, scope);
         if (node != null && node != root) {
@@ -200,16 +201,19 @@ final class Resync {
             }
         }
         for (int i = taken.size() - 1; i >= 0; i--) {
-            FileEvent e = taken.get(i);
+            FileEvent e = taken.get(i).event();
             if (e.kind() != Kind.OVERFLOW && root.path().equals(e.root()) && e.path().startsWith(scope)) {
-                rollBack(base, e);
+                rollBack(base, e, taken.get(i).replaced());
             }
         }
         return base;
     }
 
-    /** Undoes one undelivered event in a baseline, so that the baseline is what the subscriber knows. */
-    private static void rollBack(Snapshot base, FileEvent e) {
+    /**
+     * Undoes one undelivered event in a baseline, so that the baseline is what the subscriber knows. A rename that
+     * {@code replaced} an entry puts that entry back too (as "assume it changed"): the subscriber may know it.
+     */
+    private static void rollBack(Snapshot base, FileEvent e, boolean replaced) {
         switch (e.kind()) {
             case CREATED:
                 base.remove(e.path());
@@ -227,6 +231,9 @@ final class Resync {
                 Map<Path, Snapshot.Stamp> below = e.isDirectory() ? base.removeBelow(e.path()) : Map.of();
                 base.put(previous, new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
                 below.forEach((p, st) -> base.put(previous.resolve(e.path().relativize(p)), st));
+                if (replaced) {
+                    base.put(e.path(), new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
+                }
                 break;
             }
             default:

@@ -116,7 +116,7 @@ class EventBufferTest {
         assertThat(order).containsExactly("a", "barrier");
         // held while events are out for a rescan, even with nothing ahead
         b.addBarrier(() -> order.add("held"));
-        assertThat(b.takeEventsAndHold()).extracting(FileEvent::path).containsExactly(B);
+        assertThat(b.takeEventsAndHold()).extracting(e -> e.event().path()).containsExactly(B);
         List<Runnable> none = new ArrayList<>();
         assertThat(b.poll(none)).isNull();
         b.passBarriers(none);
