@@ -26,9 +26,10 @@ final class EventBuffer {
 
     /**
      * An undelivered event; {@code key} is its path's key while later events of that path may merge into it;
-     * {@code replaced}: for a {@code RENAMED}, whether the target existed (the subscriber may know it).
+     * {@code replaced}: for a {@code RENAMED}, whether the target existed (the subscriber may know it), and
+     * {@code replacedBelow} what the model held below that target.
      */
-    record Event(FileEvent event, Object key, boolean replaced) implements Entry {
+    record Event(FileEvent event, Object key, boolean replaced, List<Tree.Change> replacedBelow) implements Entry {
     }
 
     /** A sync barrier: {@code onPassed} runs once everything before it was delivered. */
@@ -65,6 +66,11 @@ final class EventBuffer {
      * before it, and a later event of the same path is a new one, queued after the rename.
      */
     synchronized void add(FileEvent e, boolean replaced) {
+        add(e, replaced, List.of());
+    }
+
+    /** Like {@link #add(FileEvent, boolean)}, for a rename whose target held {@code replacedBelow}. */
+    synchronized void add(FileEvent e, boolean replaced, List<Tree.Change> replacedBelow) {
         if (!coalesce || e.kind() == Kind.OVERFLOW) {
             append(null, e);
             return;
@@ -83,7 +89,7 @@ final class EventBuffer {
             }
             seal(e.root(), previous, e.isDirectory());
             seal(e.root(), e.path(), e.isDirectory());
-            append(null, e, replaced);
+            append(null, e, replaced, replacedBelow);
             return;
         }
         Object key = key(e.root(), e.path());
@@ -101,13 +107,13 @@ final class EventBuffer {
                 return; // CREATED + MODIFIED (or a duplicate CREATED) stays CREATED
             case MODIFIED:
                 if (e.kind() == Kind.DELETED) {
-                    entries.put(token, new Event(with(was, Kind.DELETED), key, false));
+                    entries.put(token, new Event(with(was, Kind.DELETED), key, false, List.of()));
                 }
                 return;
             case DELETED:
                 if (e.kind() == Kind.CREATED) {
                     if (was.isDirectory() == e.isDirectory()) {
-                        entries.put(token, new Event(with(was, Kind.MODIFIED), key, false)); // replaced by one of the same type
+                        entries.put(token, new Event(with(was, Kind.MODIFIED), key, false, List.of())); // replaced by one of the same type
                     } else {
                         append(key, e);
                     }
@@ -119,12 +125,12 @@ final class EventBuffer {
     }
 
     private void append(Object key, FileEvent e) {
-        append(key, e, false);
+        append(key, e, false, List.of());
     }
 
-    private void append(Object key, FileEvent e, boolean replaced) {
+    private void append(Object key, FileEvent e, boolean replaced, List<Tree.Change> replacedBelow) {
         Object token = new Object();
-        entries.put(token, new Event(e, key, replaced));
+        entries.put(token, new Event(e, key, replaced, replacedBelow));
         if (key != null) {
             open.put(key, token);
         }

@@ -168,7 +168,7 @@ final class Resync {
         };
         for (EventBuffer.Event t : taken) {
             if (!inScope.test(t.event())) {
-                buffer.add(t.event(), t.replaced());
+                buffer.add(t.event(), t.replaced(), t.replacedBelow());
             }
         }
         buffer.hold(!dirty.isEmpty());
@@ -203,7 +203,7 @@ final class Resync {
         for (int i = taken.size() - 1; i >= 0; i--) {
             FileEvent e = taken.get(i).event();
             if (e.kind() != Kind.OVERFLOW && root.path().equals(e.root()) && e.path().startsWith(scope)) {
-                rollBack(base, e, taken.get(i).replaced());
+                rollBack(base, e, taken.get(i));
             }
         }
         return base;
@@ -211,9 +211,10 @@ final class Resync {
 
     /**
      * Undoes one undelivered event in a baseline, so that the baseline is what the subscriber knows. A rename that
-     * {@code replaced} an entry puts that entry back too (as "assume it changed"): the subscriber may know it.
+     * replaced an entry puts that entry and what was below it back too (as "assume it changed"): the subscriber may
+     * know them.
      */
-    private static void rollBack(Snapshot base, FileEvent e, boolean replaced) {
+    private static void rollBack(Snapshot base, FileEvent e, EventBuffer.Event taken) {
         switch (e.kind()) {
             case CREATED:
                 base.remove(e.path());
@@ -231,8 +232,9 @@ final class Resync {
                 Map<Path, Snapshot.Stamp> below = e.isDirectory() ? base.removeBelow(e.path()) : Map.of();
                 base.put(previous, new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
                 below.forEach((p, st) -> base.put(previous.resolve(e.path().relativize(p)), st));
-                if (replaced) {
+                if (taken.replaced()) {
                     base.put(e.path(), new Snapshot.Stamp(e.isDirectory(), Long.MIN_VALUE));
+                    taken.replacedBelow().forEach(c -> base.put(c.path(), new Snapshot.Stamp(c.dir(), Long.MIN_VALUE)));
                 }
                 break;
             }

@@ -528,8 +528,9 @@ final class WatchSession implements RawEventListener {
             return;
         }
         boolean replaced = dir.has(name);
+        List<Tree.Change> replacedBelow = new ArrayList<>();
         if (replaced) {
-            tree.remove(dir, name, new ArrayList<>());
+            tree.remove(dir, name, replacedBelow);
         }
         Node.Removed entry = m.entry();
         Path path = dir.path().resolve(name);
@@ -551,7 +552,8 @@ final class WatchSession implements RawEventListener {
         boolean wasVisible = visible(m.root(), m.path());
         boolean isVisible = visible(root, path);
         if (wasVisible && isVisible) {
-            output(new FileEvent(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null), replaced);
+            output(new FileEvent(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null), replaced,
+                    replacedBelow);
         } else if (isVisible) {
             emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir(), root, false);
         } else if (wasVisible) {
@@ -597,7 +599,12 @@ final class WatchSession implements RawEventListener {
 
     /** Into the buffer, unconditionally (root deletion, unwatchable directories, checked events). */
     private void output(FileEvent e, boolean replaced) {
-        buffer.add(e, replaced);
+        output(e, replaced, List.of());
+    }
+
+    /** Like {@link #output(FileEvent, boolean)}, for a rename whose target held {@code replacedBelow}. */
+    private void output(FileEvent e, boolean replaced, List<Tree.Change> replacedBelow) {
+        buffer.add(e, replaced, replacedBelow);
         resync.checkBound();
     }
 }
