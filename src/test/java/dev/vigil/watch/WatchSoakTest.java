@@ -144,7 +144,8 @@ class WatchSoakTest {
                         watchers.get(i).sync().block(BOUND);
                     } catch (IllegalStateException timeout) {
                         throw new AssertionError("sync() of watcher " + i + " in cycle " + cycle + " (seed " + seed
-                                + ") timed out; sessions: " + tracked + "\n" + vigilThreadDump(), timeout);
+                                + ") timed out; sessions: " + tracked + "\n" + internals(watchers.get(i)) + "\n"
+                                + vigilThreadDump(), timeout);
                     }
                 }
                 Map<Path, Boolean> disk = scan(root);
@@ -414,6 +415,45 @@ class WatchSoakTest {
     // ------------------------------------------------------------------------------------------------ subscribers
 
     /** Short-lived sessions on the shared watcher, all gone when it returns. */
+    /** The watcher's live sessions as the library sees them (reflection: a diagnostic for a sync that hangs). */
+    static String internals(FileWatcher w) {
+        StringBuilder sb = new StringBuilder("live sessions of the watcher:");
+        try {
+            Object syncs = field(w, "syncs");
+            for (Object session : (java.util.Set<?>) field(syncs, "sessions")) {
+                Object buffer = field(session, "buffer");
+                sb.append("\n  closed=").append(field(session, "closed")).append(" cookies=")
+                        .append(((Map<?, ?>) field(session, "cookies")).keySet()).append(" channel=")
+                        .append(field(session, "channel") != null).append(" established=")
+                        .append(field(session, "established")).append(" buffer: entries=")
+                        .append(((Map<?, ?>) field(buffer, "entries")).size()).append(" ready=")
+                        .append(((java.util.Collection<?>) field(buffer, "ready")).size()).append(" held=")
+                        .append(field(buffer, "held")).append(" barriers=").append(field(buffer, "barriers"))
+                        .append(" downstream=").append(field(session, "downstream"));
+                Object sub = field(session, "downstream");
+                for (String f : List.of("subscribed", "cancelled", "requested", "wip", "early", "error")) {
+                    sb.append(' ').append(f).append('=').append(field(sub, f));
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            sb.append(" (unavailable: ").append(e).append(')');
+        }
+        return sb.toString();
+    }
+
+    private static Object field(Object o, String name) throws ReflectiveOperationException {
+        for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                java.lang.reflect.Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.get(o);
+            } catch (NoSuchFieldException next) {
+                // look in the superclass
+            }
+        }
+        throw new NoSuchFieldException(name + " in " + o.getClass());
+    }
+
     private void churnSubscribers(FileWatcher w, SplittableRandom random, AtomicBoolean stop) {
         List<Disposable> live = new ArrayList<>();
         Queue<Throwable> errors = problems;
