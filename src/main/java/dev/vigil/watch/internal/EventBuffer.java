@@ -112,8 +112,8 @@ final class EventBuffer {
                 return;
             case DELETED:
                 if (e.kind() == Kind.CREATED) {
-                    if (was.isDirectory() == e.isDirectory()) {
-                        entries.put(token, new Event(with(was, Kind.MODIFIED), key, false, List.of())); // replaced by one of the same type
+                    if (was.isDirectory() == e.isDirectory()) { // replaced by an entry of the same type
+                        entries.put(token, new Event(with(was, Kind.MODIFIED), key, false, List.of()));
                     } else {
                         append(key, e);
                     }
