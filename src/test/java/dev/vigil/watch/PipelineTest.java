@@ -154,20 +154,28 @@ class PipelineTest {
         Path d = dir.resolve("d");
         Path e = dir.resolve("e");
         List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
         reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
             @Override
             protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
-                // no demand until everything happened
+                subscribed.countDown(); // no demand until everything happened
             }
 
             @Override
             protected void hookOnNext(FileEvent x) {
                 got.add(x);
             }
+
+            @Override
+            protected void hookOnError(Throwable t) {
+                got.add(new FileEvent(Kind.OVERFLOW, dir, null, true, dir, java.time.Instant.EPOCH,
+                        new WatchException("failed: " + t, null, null, 0, t)));
+            }
         };
         build(watcher()).events().subscribe(slow);
         try {
-            awaitLoop();
+            // onSubscribe comes on a delivery thread once established: a request before it would be lost
+            assertThat(subscribed.await(T.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             mkdir(d);
             fake.emit(dir, CREATED, "d", true, 0);
             awaitLoop();
@@ -195,10 +203,11 @@ class PipelineTest {
         Path t = Files.writeString(dir.resolve("t"), "t");
         Set<Path> known = new HashSet<>(Set.of(s, t)); // existing entries: known without events
         List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
         reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
             @Override
             protected void hookOnSubscribe(org.reactivestreams.Subscription sub) {
-                // no demand until everything happened
+                subscribed.countDown(); // no demand until everything happened
             }
 
             @Override
@@ -208,7 +217,7 @@ class PipelineTest {
         };
         build(watcher().maxPendingPaths(3)).events().subscribe(slow);
         try {
-            awaitLoop();
+            assertThat(subscribed.await(T.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             Files.move(s, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             fake.batch(List.of(new Ev(dir, MOVED_FROM, "s", false, 1), new Ev(dir, MOVED_TO, "t", false, 1)));
             move(t, dir.resolve("u"));
@@ -230,6 +239,34 @@ class PipelineTest {
             });
         } finally {
             slow.dispose();
+        }
+    }
+
+    /**
+     * Found by the soak: a directory created just before its parent was renamed cannot be watched at the path its
+     * creation event names; it must be watched at its new path once the rename is known, and its content reported.
+     */
+    @Test
+    void aNewDirectoryWhoseParentWasRenamedMeanwhileIsWatchedAndListedAtItsNewPath() throws Exception {
+        Path a = Files.createDirectory(dir.resolve("a"));
+        Path b = dir.resolve("b");
+        Set<Path> known = Set.of(a);
+        List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.Disposable d = build(watcher()).events().subscribe(got::add);
+        try {
+            awaitLoop();
+            mkfile(a.resolve("new/f"));
+            move(a, b); // before the session has read the creation of a/new
+            fake.emit(a, CREATED, "new", true, 0); // its watch fails: a/new is now b/new
+            awaitLoop();
+            fake.batch(List.of(new Ev(dir, MOVED_FROM, "a", true, 4), new Ev(dir, MOVED_TO, "b", true, 4)));
+            awaitLoop();
+            org.awaitility.Awaitility.await().atMost(T).untilAsserted(() -> assertThat(view(known, got))
+                    .as("the subscriber's view after %s", got)
+                    .containsExactlyInAnyOrder(b, b.resolve("new"), b.resolve("new/f")));
+            assertThat(fake.watched()).as("watched").contains(b.resolve("new"));
+        } finally {
+            d.dispose();
         }
     }
 

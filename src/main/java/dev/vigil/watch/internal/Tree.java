@@ -49,6 +49,7 @@ final class Tree {
     private final boolean recursiveBackend;
     final List<Node> roots = new ArrayList<>();
     private final Map<Object, Node> byKey = new IdentityHashMap<>();
+    private final List<Node> unresolved = new ArrayList<>();
     private final List<Problem> problems = new ArrayList<>();
     private final List<String> cookies = new ArrayList<>();
     private WatchException fatal;
@@ -189,7 +190,8 @@ final class Tree {
             byKey.put(node.key, node);
             return true;
         } catch (NoSuchFileException e) {
-            return false; // gone already: its deletion event follows
+            unresolved.add(node); // gone, or an ancestor renamed under us: retried after the events that tell
+            return false;
         } catch (WatchLimitException e) {
             fatal = e;
             return false;
@@ -210,6 +212,59 @@ final class Tree {
             return;
         }
         problems.add(new Problem(node.root(), node.path(), cause));
+    }
+
+    /**
+     * The directories whose watch or listing found no such path since the last call. Watches and listings go by path,
+     * so a directory whose ancestor was renamed a moment ago looks gone; the events read since have moved the model
+     * on, and {@link #resolve} tries again at the directory's current path.
+     */
+    List<Node> takeUnresolved() {
+        if (unresolved.isEmpty()) {
+            return List.of();
+        }
+        List<Node> out = new ArrayList<>(unresolved);
+        unresolved.clear();
+        return out;
+    }
+
+    /**
+     * Watches and lists again a directory returned by {@link #takeUnresolved}, at its current path, recording what
+     * it holds into {@code found}; nothing when the model no longer has it (deleted or replaced meanwhile: the events
+     * that said so were reported). Returns the node that now stands for it, or null.
+     */
+    Node resolve(Node node, Snapshot found) {
+        Node parent = node.parent;
+        if (!inTree(parent)) {
+            return null;
+        }
+        Node attached = parent.dirs == null ? null : parent.dirs.get(node.name);
+        if (attached == node) { // watched, but the listing failed
+            reconcile(node, found, false);
+            return node;
+        }
+        if (attached != null || parent.state(node.name) != Node.DIR) {
+            return null;
+        }
+        Node fresh = new Node(parent, node.name, null);
+        if (!watch(fresh)) {
+            return null;
+        }
+        parent.attach(node.name, fresh);
+        reconcile(fresh, found, false);
+        return fresh;
+    }
+
+    /** Whether {@code node} is attached all the way up to one of the roots. */
+    private boolean inTree(Node node) {
+        Node n = node;
+        while (n.parent != null) {
+            if (n.parent.dirs == null || n.parent.dirs.get(n.name) != n) {
+                return false;
+            }
+            n = n.parent;
+        }
+        return roots.contains(n);
     }
 
     /** The directories that could not be watched or listed since the last call. */
@@ -249,6 +304,9 @@ final class Tree {
         }
         NameSet listed = list(node);
         if (listed == null) {
+            if (node.parent != null) {
+                unresolved.add(node); // as in watch(): an ancestor may have been renamed under us
+            }
             return;
         }
         for (String cookie : listed.removeStartingWith(COOKIE_PREFIX_UTF8)) {

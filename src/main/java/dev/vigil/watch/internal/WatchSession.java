@@ -295,6 +295,7 @@ final class WatchSession implements RawEventListener {
         tick();
         try {
             work.run();
+            resolve();
             report();
         } catch (RuntimeException e) {
             downstream.fail(e);
@@ -456,6 +457,24 @@ final class WatchSession implements RawEventListener {
         Node root = dir.root();
         for (Snapshot.Change c : Snapshot.diff(new Snapshot(), found)) {
             emit(c.kind(), c.path(), null, c.directory(), root, false);
+        }
+    }
+
+    /**
+     * Watches and lists again, at their current paths, the directories that looked gone while this work ran (see
+     * {@link Tree#takeUnresolved}: an ancestor renamed a moment before), and reports what was not known of them.
+     */
+    private void resolve() {
+        for (Node n : tree.takeUnresolved()) {
+            Snapshot before = new Snapshot();
+            Tree.record(n, before);
+            Snapshot found = new Snapshot();
+            Node now = tree.resolve(n, found);
+            if (now != null) {
+                for (Snapshot.Change c : Snapshot.diff(before, found)) {
+                    emit(c.kind(), c.path(), null, c.directory(), now.root(), false);
+                }
+            }
         }
     }
 
