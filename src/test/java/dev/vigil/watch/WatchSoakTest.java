@@ -318,7 +318,7 @@ class WatchSoakTest {
         private final AtomicBoolean stop;
         private final List<Path> dirs = new ArrayList<>();
         private final List<Path> files = new ArrayList<>();
-        private int names;
+        private static final AtomicLong NAMES = new AtomicLong(36 * 36); // names of 3+ characters
 
         Writer(Path home, SplittableRandom random, long paceMicros, AtomicBoolean stop) {
             this.home = home;
@@ -350,7 +350,7 @@ class WatchSoakTest {
         }
 
         private String name() {
-            return Integer.toString(names++, 36);
+            return Long.toString(NAMES.getAndIncrement(), 36); // unique in the run: a name is one entry's story
         }
 
         private Path anyDir() {
@@ -414,7 +414,6 @@ class WatchSoakTest {
 
     // ------------------------------------------------------------------------------------------------ subscribers
 
-    /** Short-lived sessions on the shared watcher, all gone when it returns. */
     /** The watcher's live sessions as the library sees them (reflection: a diagnostic for a sync that hangs). */
     static String internals(FileWatcher w) {
         StringBuilder sb = new StringBuilder("live sessions of the watcher:");
@@ -454,6 +453,7 @@ class WatchSoakTest {
         throw new NoSuchFieldException(name + " in " + o.getClass());
     }
 
+    /** Short-lived sessions on the shared watcher, all gone when it returns. */
     private void churnSubscribers(FileWatcher w, SplittableRandom random, AtomicBoolean stop) {
         List<Disposable> live = new ArrayList<>();
         Queue<Throwable> errors = problems;
@@ -585,7 +585,7 @@ class WatchSoakTest {
                 for (int i = 0; i < all.size(); i++) {
                     FileEvent e = all.get(i);
                     boolean about = e.kind() != FileEvent.Kind.OVERFLOW && wrong.stream().anyMatch(w -> w.startsWith(e.path())
-                            || e.previous().map(w::startsWith).orElse(false));
+                            || e.previous().map(w::startsWith).orElse(false) || sameName(w, e));
                     if (about) {
                         sb.append("\n    ---");
                         for (int j = Math.max(0, i - 6); j <= Math.min(all.size() - 1, i + 3); j++) {
@@ -597,6 +597,12 @@ class WatchSoakTest {
             }
         }
 
+        /** Whether {@code e} names an entry called like {@code w} (writers' names are unique: the same entry). */
+        private static boolean sameName(Path w, FileEvent e) {
+            Path n = w.getFileName();
+            return n.equals(e.path().getFileName()) || e.previous().map(p -> n.equals(p.getFileName())).orElse(false);
+        }
+
         /** The logged events (not overflows) about {@code paths}, their ancestors or descendants. */
         String about(java.util.Set<Path> paths) {
             synchronized (view) {
@@ -604,7 +610,7 @@ class WatchSoakTest {
                 for (FileEvent e : log) {
                     if (e.kind() != FileEvent.Kind.OVERFLOW && paths.stream().anyMatch(w -> w.startsWith(e.path())
                             || e.path().startsWith(w) || e.previous().map(pr -> w.startsWith(pr) || pr.startsWith(w))
-                                    .orElse(false))) {
+                                    .orElse(false) || sameName(w, e))) {
                         sb.append("\n    ").append(e);
                     }
                 }
