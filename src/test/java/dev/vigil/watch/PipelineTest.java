@@ -153,29 +153,9 @@ class PipelineTest {
     void aDirectoryCreatedFilledAndRenamedBeforeDeliveryArrivesWhole() throws Exception {
         Path d = dir.resolve("d");
         Path e = dir.resolve("e");
-        List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
-        reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
-            @Override
-            protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
-                subscribed.countDown(); // no demand until everything happened
-            }
-
-            @Override
-            protected void hookOnNext(FileEvent x) {
-                got.add(x);
-            }
-
-            @Override
-            protected void hookOnError(Throwable t) {
-                got.add(new FileEvent(Kind.OVERFLOW, dir, null, true, dir, java.time.Instant.EPOCH,
-                        new WatchException("failed: " + t, null, null, 0, t)));
-            }
-        };
-        build(watcher()).events().subscribe(slow);
+        Withheld slow = Withheld.subscribe(build(watcher()));
+        List<FileEvent> got = slow.got;
         try {
-            // onSubscribe comes on a delivery thread once established: a request before it would be lost
-            assertThat(subscribed.await(T.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             mkdir(d);
             fake.emit(dir, CREATED, "d", true, 0);
             awaitLoop();
@@ -202,22 +182,9 @@ class PipelineTest {
         Path s = Files.writeString(dir.resolve("s"), "s");
         Path t = Files.writeString(dir.resolve("t"), "t");
         Set<Path> known = new HashSet<>(Set.of(s, t)); // existing entries: known without events
-        List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
-        reactor.core.publisher.BaseSubscriber<FileEvent> slow = new reactor.core.publisher.BaseSubscriber<>() {
-            @Override
-            protected void hookOnSubscribe(org.reactivestreams.Subscription sub) {
-                subscribed.countDown(); // no demand until everything happened
-            }
-
-            @Override
-            protected void hookOnNext(FileEvent x) {
-                got.add(x);
-            }
-        };
-        build(watcher().maxPendingPaths(3)).events().subscribe(slow);
+        Withheld slow = Withheld.subscribe(build(watcher().maxPendingPaths(3)));
+        List<FileEvent> got = slow.got;
         try {
-            assertThat(subscribed.await(T.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             Files.move(s, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             fake.batch(List.of(new Ev(dir, MOVED_FROM, "s", false, 1), new Ev(dir, MOVED_TO, "t", false, 1)));
             move(t, dir.resolve("u"));
@@ -267,6 +234,36 @@ class PipelineTest {
             assertThat(fake.watched()).as("watched").contains(b.resolve("new"));
         } finally {
             d.dispose();
+        }
+    }
+
+    /** A subscriber that asks for nothing until the test requests; records what it gets (an error as a last event). */
+    private static final class Withheld extends reactor.core.publisher.BaseSubscriber<FileEvent> {
+        final List<FileEvent> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+
+        /** Subscribes and waits for {@code onSubscribe} (it comes once established: a request before it is lost). */
+        static Withheld subscribe(FileWatcher w) throws InterruptedException {
+            Withheld s = new Withheld();
+            w.events().subscribe(s);
+            assertThat(s.subscribed.await(T.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            return s;
+        }
+
+        @Override
+        protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+            subscribed.countDown();
+        }
+
+        @Override
+        protected void hookOnNext(FileEvent x) {
+            got.add(x);
+        }
+
+        @Override
+        protected void hookOnError(Throwable t) {
+            got.add(new FileEvent(Kind.OVERFLOW, Path.of("/"), null, true, Path.of("/"), java.time.Instant.EPOCH,
+                    new WatchException("failed: " + t, null, null, 0, t)));
         }
     }
 
