@@ -546,6 +546,15 @@ final class WatchSession implements RawEventListener {
             created(dir, name, isDir);
             return;
         }
+        if (m.entry().node() != null && within(dir, m.entry().node())) {
+            // The model has the target directory inside the moved one only because the target's own move out of it
+            // still waits for its other half (the two renames crossed). Attaching would make a cycle: give the
+            // moved entry up, as after any loss, and let a rescan of the root say where everything is.
+            movedOut(m);
+            overflow(List.of(new Resync.Scope(m.root(), m.root().path())),
+                    "a directory was moved into one whose own move was not yet paired");
+            return;
+        }
         boolean replaced = dir.has(name);
         List<Tree.Change> replacedBelow = new ArrayList<>();
         if (replaced) {
@@ -581,6 +590,16 @@ final class WatchSession implements RawEventListener {
         if (watchIt && moved == null) {
             addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
         }
+    }
+
+    /** Whether {@code node} is {@code ancestor} or lies below it, following parent links (a detached node keeps its). */
+    private static boolean within(Node node, Node ancestor) {
+        for (Node n = node; n != null; n = n.parent) {
+            if (n == ancestor) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void rootGone(Node root) {
