@@ -106,8 +106,10 @@ import reactor.core.scheduler.Schedulers;
  *       becomes an {@code OVERFLOW} of the root and a rescan. Renames are paired from the adjacent old and new names
  *       (and by file id where the extended read gives it). Changes of a directory's content that Windows also
  *       reports as a write to the directory are not delivered. {@link #ready()} covers the reads the OS has
- *       completed; use {@link #sync()} as the barrier for changes just made. Tested in a Windows JRE under Wine 8,
- *       not yet on Windows itself.</li>
+ *       completed; use {@link #sync()} as the barrier for changes just made. The handles close on that thread
+ *       moments after {@code cancel()} returns; until then Windows refuses to delete the root's parent (the root's
+ *       own deletion is only pending), so code that deletes the tree right after cancelling retries briefly. Tested
+ *       in a Windows JRE under Wine 8, not yet on Windows itself.</li>
  *   <li>The JDK {@code WatchService} ({@link Backend#WATCH_SERVICE}): one registration per directory, one reader
  *       thread ({@code vigil-watchservice-N}) per JVM; the JDK reports no rename pairs (a rename is {@code DELETED}
  *       plus {@code CREATED}) and reads the OS on a thread of its own, so {@link #ready()} covers what the JDK has

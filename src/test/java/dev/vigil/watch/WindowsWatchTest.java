@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -34,6 +35,16 @@ class WindowsWatchTest {
 
     @TempDir
     Path tmp;
+
+    /**
+     * Every test leaves no directory handle open in the shared backend. Handles close on the reader thread after
+     * {@code cancel()} returns; until then Windows refuses to delete the watched tree, so this wait also keeps the
+     * temporary directory's cleanup from racing the release.
+     */
+    @AfterEach
+    void noHandleLeft() {
+        await().atMost(T).untilAsserted(() -> assertThat(WindowsBackend.sharedOpenHandles()).isZero());
+    }
 
     @Test
     void theDemoShowsEveryKindOfChange() throws Exception {
