@@ -3,6 +3,7 @@ package dev.vigil.watch;
 import dev.vigil.watch.internal.Backends;
 import dev.vigil.watch.internal.FluxWatch;
 import dev.vigil.watch.internal.PathFilter;
+import dev.vigil.watch.internal.StateKeeper;
 import dev.vigil.watch.internal.SyncRegistry;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchSpec;
@@ -136,12 +137,15 @@ public final class FileWatcher {
     private final Duration writeStability;
     private final Duration writePoll;
     private final SyncRegistry syncs = new SyncRegistry();
+    private final StateKeeper state;
 
-    private FileWatcher(WatchSpec spec, Backends.Chooser backend, Duration writeStability, Duration writePoll) {
+    private FileWatcher(WatchSpec spec, Backends.Chooser backend, Duration writeStability, Duration writePoll,
+            StateKeeper state) {
         this.spec = spec;
         this.backend = backend;
         this.writeStability = writeStability;
         this.writePoll = writePoll;
+        this.state = state;
     }
 
     /** A new builder with the defaults named on its methods. */
@@ -197,7 +201,7 @@ public final class FileWatcher {
      */
     public Flux<FileEvent> events() {
         Scheduler timer = spec.scheduler() != null ? spec.scheduler() : Schedulers.parallel();
-        Flux<FileEvent> events = new FluxWatch(spec, timer, backend, syncs);
+        Flux<FileEvent> events = new FluxWatch(spec, timer, backend, syncs, state);
         return writeStability == null ? events : new WriteFinish(events, writeStability, writePoll,
                 spec.maxPendingPaths(), timer, Schedulers.boundedElastic());
     }
@@ -233,6 +237,35 @@ public final class FileWatcher {
     }
 
     /**
+     * Saves to the {@linkplain Builder#stateFile(Path, StateRecovery) state file} what the subscriber of this
+     * watcher's session has received, so that the next session starts from there. Completes once the file is on disk.
+     * <ul>
+     *   <li>While the session runs: the session first reads every change made before this call, then writes the
+     *       subscriber's view (see "What is saved" on {@link Builder#stateFile(Path, StateRecovery)}) on its own
+     *       queue; events go on being delivered meanwhile. Saving is optional: the session also saves when it
+     *       ends.</li>
+     *   <li>Once the session has ended (cancelled, completed, failed) or while it ends: completes when its final
+     *       save is done, with its outcome. This is how to wait for it before the JVM exits or before subscribing
+     *       again: {@code disposable.dispose(); watcher.saveState().block(Duration.ofSeconds(10));}</li>
+     *   <li>No session yet, or one that failed before it was established: completes at once (the file is
+     *       untouched).</li>
+     * </ul>
+     * Cold: nothing happens until subscription. Never blocks the subscribing thread; the file is written on Vigil's
+     * pool. Costs one {@code stat} per entry of the tree plus the write.
+     *
+     * @return fails with a {@link WatchStateException} ({@link WatchStateException.Reason#IO_ERROR}) when the file
+     *     cannot be written (the previous state file is then intact), or with an {@link IllegalStateException} when
+     *     this watcher has no state file
+     */
+    public Mono<Void> saveState() {
+        if (state == null) {
+            return Mono.error(new IllegalStateException("this watcher has no state file: build it with "
+                    + "FileWatcher.Builder.stateFile(Path)"));
+        }
+        return state.save();
+    }
+
+    /**
      * Builds a {@link FileWatcher}. Not thread-safe; {@link #build()} validates everything except the roots,
      * which are checked when a session starts (they may legitimately not exist yet).
      */
@@ -255,6 +288,8 @@ public final class FileWatcher {
         private Duration writePoll;
         private Backend backendKind = Backend.AUTO;
         private Duration pollInterval = WatchSpec.DEFAULT_POLL_INTERVAL;
+        private Path stateFile;
+        private StateRecovery stateRecovery;
         private WatchBackend testBackend;
 
         private Builder() {
@@ -456,6 +491,70 @@ public final class FileWatcher {
             return this;
         }
 
+        /** {@link #stateFile(Path, StateRecovery)} with {@link StateRecovery#REPORT_ALL_IF_MISSING}. */
+        public Builder stateFile(Path file) {
+            return stateFile(file, StateRecovery.REPORT_ALL_IF_MISSING);
+        }
+
+        /**
+         * Changes since the last run: each session starts by delivering the difference between the state saved in
+         * {@code file} and the disk, as ordinary events, then the live events; and it saves its state to
+         * {@code file} when it ends and on {@link FileWatcher#saveState()}. A consumer that ingests files can thus
+         * stop and restart without losing a change made while it was not running.
+         *
+         * <h4>At the start of a session</h4>
+         * The roots are listed (with one {@code stat} per entry) and compared with the saved state: an entry that
+         * appeared is {@code CREATED} (parents first), one that vanished {@code DELETED} (deepest first), a file
+         * whose size, modification time or file key differs {@code MODIFIED}, and an entry whose file key (inode),
+         * type and, for a file, size and modification time reappear under another name is {@code RENAMED} (a
+         * directory with its content). Where the file system gives no file keys (Windows: the JDK reports none), or
+         * when a file was renamed and written, a rename is a {@code DELETED} and a {@code CREATED}. These events go
+         * through the session's buffer like any other (filters, merging, {@link #maxPendingPaths(int)},
+         * backpressure), ahead of every live event: they are queued when {@code onSubscribe} (the readiness signal)
+         * arrives, and {@link FileWatcher#sync()} completes once they are delivered. A missing or unusable file is
+         * handled per {@code recovery}; "report everything" delivers every entry as {@code CREATED}.
+         *
+         * <h4>What is saved, and when</h4>
+         * What the subscriber has <em>received</em>: the session's view of the tree with every event not yet
+         * delivered taken back (pending in the buffer, or in an {@code onNext} that has not returned); an entry with
+         * such an event is saved as "changed", so that the next session reports it again. A delivered event counts
+         * once {@code onNext} returned: behind an asynchronous operator ({@code publishOn}, {@code flatMap}) that
+         * means handed to it, so save at points where your processing has caught up, or process in {@code onNext}.
+         * Each entry is saved with its relative path, type, file key, size and modification time in nanoseconds,
+         * read when saving; a file modified within a few milliseconds of the save (or of a pending rescan) is saved
+         * as "changed" too. Saves happen
+         * <ul>
+         *   <li>on {@link FileWatcher#saveState()};</li>
+         *   <li>when the stream ends (cancel, completion, error), once the session has read what the OS still had:
+         *       the session's watches are released after that final save, which {@link FileWatcher#saveState()}
+         *       waits for. A session that failed before it was established saves nothing.</li>
+         * </ul>
+         * Guarantee: a change is never lost across a restart (made while no session ran, or delivered to nobody),
+         * provided the last save completed; a change may be reported twice when it happened while a save was under
+         * way or was delivered after the last save (cancel without waiting for the final save, a JVM killed), and a
+         * {@code MODIFIED} may be repeated for a file whose content did not change but whose attributes did.
+         *
+         * <h4>The file</h4>
+         * Versioned, with a CRC32C checksum; written to {@code file + ".tmp"} in the same directory, forced to disk,
+         * then moved over {@code file} atomically (the previous file stays intact when a write fails or the process
+         * dies mid-write). It records the roots and the options that shape what is reported (filters, recursion): a
+         * state saved under other ones is foreign. One session per file at a time in a JVM (another fails with
+         * {@link WatchStateException.Reason#IN_USE}); do not share a file between processes. Its size is about
+         * 60 bytes plus the relative path per entry.
+         *
+         * @param file where the state lives; its directory must exist and be writable, and it must not lie inside a
+         *     root (its writes would be reported)
+         * @param recovery what a missing or unusable file does
+         * @throws IllegalArgumentException at {@link #build()} when {@code file} lies inside a root
+         * @throws IllegalStateException at {@link #build()} when combined with {@link #awaitWriteFinish(Duration)}
+         *     (events it holds have left the session and would be saved as received)
+         */
+        public Builder stateFile(Path file, StateRecovery recovery) {
+            this.stateFile = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+            this.stateRecovery = Objects.requireNonNull(recovery, "recovery");
+            return this;
+        }
+
         /** Test seam: the backend to use instead of the detected one (the system property does not apply). */
         Builder backend(WatchBackend backend) {
             this.testBackend = Objects.requireNonNull(backend, "backend");
@@ -480,7 +579,26 @@ public final class FileWatcher {
             WatchBackend seam = testBackend;
             Backend kind = backendKind;
             return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
-                    writeStability, writePoll);
+                    writeStability, writePoll, stateKeeper());
+        }
+
+        private StateKeeper stateKeeper() {
+            if (stateFile == null) {
+                return null;
+            }
+            for (Path root : roots) {
+                if (stateFile.startsWith(root)) {
+                    throw new IllegalArgumentException("the state file " + stateFile + " lies inside the root " + root
+                            + ", where its own writes would be reported; put it outside every root");
+                }
+            }
+            if (writeStability != null) {
+                throw new IllegalStateException("stateFile(..) cannot be combined with awaitWriteFinish(..) yet: the "
+                        + "events it holds would be saved as received");
+            }
+            String view = "recursive=" + recursive + ", include=" + includeGlobs + ", exclude=" + excludeGlobs
+                    + ", includeRegex=" + includeRegexes + ", excludeRegex=" + excludeRegexes;
+            return new StateKeeper(stateFile, stateRecovery, view);
         }
     }
 }

@@ -46,6 +46,8 @@ final class EventBuffer {
     private final ArrayDeque<FileEvent> ready = new ArrayDeque<>();
     private int barriers;
     private boolean held;
+    /** The event {@link #poll} returned last, until {@link #delivered()}: handed to {@code onNext}, not yet returned. */
+    private FileEvent inFlight;
 
     EventBuffer(boolean coalesce, boolean severalRoots) {
         this.coalesce = coalesce;
@@ -202,6 +204,37 @@ final class EventBuffer {
      * {@code passed}) when nothing precedes them and they are not {@linkplain #held() held}.
      */
     synchronized FileEvent poll(List<Runnable> passed) {
+        FileEvent next = next(passed);
+        inFlight = next;
+        return next;
+    }
+
+    /** The event last {@linkplain #poll polled} has been delivered: {@code onNext} returned. */
+    synchronized void delivered() {
+        inFlight = null;
+    }
+
+    /**
+     * Every event the subscriber has not received, in delivery order: the one in {@code onNext} now, the rescan
+     * output, then the pending events. Takes nothing.
+     */
+    synchronized List<Event> undelivered() {
+        List<Event> out = new ArrayList<>();
+        if (inFlight != null) {
+            out.add(new Event(inFlight, null, false, List.of()));
+        }
+        for (FileEvent e : ready) {
+            out.add(new Event(e, null, false, List.of()));
+        }
+        for (Entry e : entries.values()) {
+            if (e instanceof Event ev) {
+                out.add(ev);
+            }
+        }
+        return out;
+    }
+
+    private FileEvent next(List<Runnable> passed) {
         FileEvent r = ready.poll();
         if (r != null) {
             return r;
@@ -252,6 +285,16 @@ final class EventBuffer {
     /** Drops everything, returning the barriers' callbacks so that waiting syncs are released. */
     synchronized List<Runnable> clear() {
         List<Runnable> released = new ArrayList<>();
+        clear(released);
+        return released;
+    }
+
+    /**
+     * Drops everything in one step with taking it: returns what was {@linkplain #undelivered() undelivered} and adds
+     * the barriers' callbacks to {@code released}.
+     */
+    synchronized List<Event> clear(List<Runnable> released) {
+        List<Event> undelivered = undelivered();
         for (Entry e : entries.values()) {
             if (e instanceof Barrier b) {
                 released.add(b.onPassed());
@@ -261,6 +304,7 @@ final class EventBuffer {
         open.clear();
         ready.clear();
         barriers = 0;
-        return released;
+        inFlight = null;
+        return undelivered;
     }
 }

@@ -26,13 +26,15 @@ public final class FluxWatch extends Flux<FileEvent> {
     private final Scheduler timer;
     private final Backends.Chooser backend;
     private final SyncRegistry syncs;
+    private final StateKeeper state;
 
-    /** Creates the source; nothing happens until subscription. */
-    public FluxWatch(WatchSpec spec, Scheduler timer, Backends.Chooser backend, SyncRegistry syncs) {
+    /** Creates the source; nothing happens until subscription. {@code state}: the state file, or null. */
+    public FluxWatch(WatchSpec spec, Scheduler timer, Backends.Chooser backend, SyncRegistry syncs, StateKeeper state) {
         this.spec = spec;
         this.timer = timer;
         this.backend = backend;
         this.syncs = syncs;
+        this.state = state;
     }
 
     /**
@@ -46,7 +48,7 @@ public final class FluxWatch extends Flux<FileEvent> {
     @Override
     public void subscribe(CoreSubscriber<? super FileEvent> actual) {
         WatchSubscription s = new WatchSubscription(actual, syncs);
-        WatchSession session = new WatchSession(spec, timer, s);
+        WatchSession session = new WatchSession(spec, timer, s, state);
         s.session = session;
         s.early = actual.getClass().getName().equals(LAMBDA_SUBSCRIBER);
         syncs.add(session);
@@ -199,6 +201,7 @@ public final class FluxWatch extends Flux<FileEvent> {
                         break;
                     }
                     actual.onNext(ev);
+                    buffer.delivered();
                     e++;
                     if (cancelled) {
                         break;

@@ -176,6 +176,20 @@ final class Resync {
 
     /** What the subscriber knows of {@code scope}: the model and the held rename halves, minus {@code taken}. */
     private Snapshot baseline(Node root, Path scope, List<EventBuffer.Event> taken) {
+        return baseline(root, scope, taken, true);
+    }
+
+    /**
+     * What the subscriber knows of {@code root}'s tree, as {@link #baseline} computes it for a rescan, with
+     * {@code undelivered} (in delivery order) rolled back; changes nothing (the dirty subtrees stay). Entries in a
+     * dirty subtree carry the time of that subtree's baseline; the others the time of their directory's listing.
+     */
+    Snapshot known(Node root, List<EventBuffer.Event> undelivered) {
+        return baseline(root, root.path(), undelivered, false);
+    }
+
+    /** {@link #baseline(Node, Path, List)}; {@code consume}: the dirty subtrees inside {@code scope} are merged into it. */
+    private Snapshot baseline(Node root, Path scope, List<EventBuffer.Event> taken, boolean consume) {
         Snapshot base = new Snapshot();
         Node node = Node.at(root, scope);
         if (node != null && node != root) {
@@ -197,7 +211,9 @@ final class Resync {
             Dirty d = it.next();
             if (d.root() == root && d.scope().startsWith(scope)) {
                 base.overlay(d.baseline(), d.scope());
-                it.remove();
+                if (consume) {
+                    it.remove();
+                }
             }
         }
         for (int i = taken.size() - 1; i >= 0; i--) {
@@ -265,7 +281,7 @@ final class Resync {
                 if (node != d.root()) {
                     found.put(d.scope(), new Snapshot.Stamp(true, 0));
                 }
-                tree.reconcile(node, found, true);
+                tree.reconcile(node, found, Tree.Detail.FILES);
             }
             if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {
                 continue;

@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -63,8 +64,23 @@ final class Tree {
         this.recursiveBackend = recursiveBackend;
     }
 
+    /** What a listing records of each entry into a {@link Snapshot}. */
+    enum Detail {
+        /** Names and types only. */
+        NAMES,
+        /** Files also get their attributes read (one {@code stat} each): their modification time, size and key. */
+        FILES,
+        /** Directories too (their key, for pairing renames). */
+        ALL
+    }
+
     /** Watches and lists a root (no events for what exists). */
-    void addRoot(Path root) throws IOException {
+    Node addRoot(Path root) throws IOException {
+        return addRoot(root, null);
+    }
+
+    /** Watches and lists a root; records every entry below it, attributes included, into {@code found} when not null. */
+    Node addRoot(Path root, Snapshot found) throws IOException {
         Node node = new Node(null, null, root);
         try {
             // a root may be a symbolic link to a directory: watch its target (links below are never followed)
@@ -74,7 +90,8 @@ final class Tree {
         }
         byKey.put(node.key, node);
         roots.add(node);
-        reconcile(node, null, false);
+        reconcile(node, found, found == null ? Detail.NAMES : Detail.ALL);
+        return node;
     }
 
     /** The node watched under {@code key}, or null (a watch already dropped). */
@@ -173,7 +190,7 @@ final class Tree {
         Node node = new Node(parent, name, null);
         if (watch(node)) {
             parent.attach(name, node);
-            reconcile(node, found, false);
+            reconcile(node, found, Detail.NAMES);
         }
     }
 
@@ -240,7 +257,7 @@ final class Tree {
         }
         Node attached = parent.dirs == null ? null : parent.dirs.get(node.name);
         if (attached == node) { // watched, but the listing failed
-            reconcile(node, found, false);
+            reconcile(node, found, Detail.NAMES);
             return node;
         }
         if (attached != null || parent.state(node.name) != Node.DIR) {
@@ -251,7 +268,7 @@ final class Tree {
             return null;
         }
         parent.attach(node.name, fresh);
-        reconcile(fresh, found, false);
+        reconcile(fresh, found, Detail.NAMES);
         return fresh;
     }
 
@@ -295,10 +312,9 @@ final class Tree {
     /**
      * Brings the model of {@code node}'s subtree in line with the disk: lists each directory, adds and removes
      * entries, watches new directories (watch first, then list) and unwatches vanished ones. Records what it found
-     * into {@code found} when not null, with modification times when {@code timed} (a stat per file). Reports
-     * nothing itself.
+     * into {@code found} when not null, with as much {@code detail} as asked. Reports nothing itself.
      */
-    void reconcile(Node node, Snapshot found, boolean timed) {
+    void reconcile(Node node, Snapshot found, Detail detail) {
         if (fatal != null) {
             return;
         }
@@ -338,8 +354,7 @@ final class Tree {
         if (found != null) {
             listed.forEach((name, flags) -> {
                 Path path = dirPath.resolve(name);
-                boolean isDir = flags == Node.DIR;
-                found.put(path, new Snapshot.Stamp(isDir, isDir || !timed ? 0 : modified(path)));
+                found.put(path, stamp(path, flags == Node.DIR, detail));
             });
         }
         if (!spec.recursive()) {
@@ -361,17 +376,28 @@ final class Tree {
                 }
                 node.attach(name, child);
             }
-            reconcile(child, found, timed);
+            reconcile(child, found, detail);
         }
     }
 
-    /** A file's modification time; {@link Long#MAX_VALUE} ("changed") when it cannot be read. */
-    private static long modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
+    /**
+     * An entry as a listing records it: with its modification time and attributes when {@code detail} asks for them;
+     * a file whose attributes cannot be read (or that is no longer what the listing said) gets the time
+     * {@link Long#MAX_VALUE}: "changed".
+     */
+    static Snapshot.Stamp stamp(Path path, boolean isDir, Detail detail) {
+        if (detail == Detail.NAMES || isDir && detail == Detail.FILES) {
+            return new Snapshot.Stamp(isDir, 0);
         }
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isDirectory() == isDir) {
+                return new Snapshot.Stamp(isDir, a.lastModifiedTime().toMillis(), Snapshot.Attributes.of(a));
+            }
+        } catch (IOException e) {
+            // gone or unreadable: its event follows, or the rescan reports it changed
+        }
+        return new Snapshot.Stamp(isDir, isDir ? 0 : Long.MAX_VALUE);
     }
 
     /** Lists a directory (links not followed); null when it vanished. */

@@ -35,6 +35,15 @@ public interface WatchChannel extends AutoCloseable {
      */
     void execute(Runnable task);
 
+    /**
+     * Like {@link #execute}, but once every change made on disk before this call has been read, not only every OS
+     * event queued: where events are read as the OS queues them (inotify, Windows, {@code WatchService}) that is the
+     * same read barrier; a polling channel polls first. Ignored once closed.
+     */
+    default void catchUp(Runnable task) {
+        execute(task);
+    }
+
     /** Removes every watch of this channel. Idempotent; after it, the listener receives nothing more. */
     @Override
     void close();

@@ -61,6 +61,19 @@ final class WatchSession implements RawEventListener {
     private final Sinks.Empty<Void> established = Sinks.empty();
     private final Map<String, Runnable> cookies = new HashMap<>(); // guarded by itself
     private final Set<Runnable> waiters = new LinkedHashSet<>(); // guarded by itself
+    /** The state file, or null. */
+    private final StateKeeper state;
+    /** Completes once the session's final save is done (or there is none to do). */
+    private final Sinks.Empty<Void> finalSave = Sinks.empty();
+    private final Set<CatchUp> catchUps = new LinkedHashSet<>(); // guarded by itself
+    private volatile boolean channelFailed;
+    /**
+     * Executor-confined: this session holds the state file; establishment succeeded; the session's work is over
+     * (with a state file, events go on being applied after the close, until the final save).
+     */
+    private boolean holding;
+    private boolean established0;
+    private boolean done;
     private volatile WatchChannel channel;
     private WatchBackend.Pairing pairing;
     private Tree tree;
@@ -69,9 +82,15 @@ final class WatchSession implements RawEventListener {
     private Instant now = Instant.EPOCH;
 
     WatchSession(WatchSpec spec, Scheduler timer, Downstream downstream) {
+        this(spec, timer, downstream, null);
+    }
+
+    /** With {@code state} (or null): the session reports the changes since it was saved, and saves it when it ends. */
+    WatchSession(WatchSpec spec, Scheduler timer, Downstream downstream, StateKeeper state) {
         this.spec = spec;
         this.timer = timer;
         this.downstream = downstream;
+        this.state = state;
         this.buffer = new EventBuffer(spec.coalesce(), spec.roots().size() > 1);
         this.resync = new Resync(spec, buffer, downstream::fail);
     }
@@ -80,13 +99,20 @@ final class WatchSession implements RawEventListener {
 
     /**
      * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
-     * picks the backend, opens the channel, watches and lists every root (no events for what exists).
+     * picks the backend, opens the channel, watches and lists every root (no events for what exists; with a state
+     * file, the changes since it was saved).
      */
     void establish(Backends.Chooser backends) throws IOException {
         assert executor.inside();
         tick();
         for (Path root : spec.roots()) {
             checkRoot(root);
+        }
+        List<Snapshot> saved = null;
+        if (state != null) {
+            state.hold(this);
+            holding = true;
+            saved = state.load(spec.roots());
         }
         Backends.Selection chosen = backends.choose();
         WatchBackend backend = chosen.backend();
@@ -101,13 +127,29 @@ final class WatchSession implements RawEventListener {
         tree = new Tree(spec, channel, backend.lister(), caps.recursive());
         tree.wall = System.currentTimeMillis();
         resync.bind(tree, pairer);
-        for (Path root : spec.roots()) {
-            tree.addRoot(root);
+        for (int i = 0; i < spec.roots().size(); i++) {
+            Snapshot found = state != null ? new Snapshot() : null;
+            Node root = tree.addRoot(spec.roots().get(i), found);
             if (tree.fatal() != null) {
                 throw tree.fatal();
             }
+            if (found != null) {
+                changesSince(root, saved == null ? new Snapshot() : saved.get(i), found);
+            }
         }
         report();
+        established0 = true;
+    }
+
+    /** Reports the difference between the saved view of {@code root} and the disk, as ordinary events. */
+    private void changesSince(Node root, Snapshot saved, Snapshot found) {
+        for (Snapshot.Change c : Snapshot.diff(saved, found)) {
+            if (c.kind() == Kind.RENAMED) {
+                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of());
+            } else {
+                emit(c.kind(), c.path(), null, c.directory(), root, false);
+            }
+        }
     }
 
     /** Establishment ended (done or failed): readiness waiters go on. */
@@ -147,15 +189,20 @@ final class WatchSession implements RawEventListener {
         if (!closed.compareAndSet(false, true)) {
             return List.of();
         }
+        List<Runnable> released = new ArrayList<>();
+        List<EventBuffer.Event> undelivered = buffer.clear(released);
         executor.execute(() -> {
-            if (pairer != null) {
-                pairer.takeAll();
+            if (holding && established0) {
+                finalSave(undelivered);
+                return;
             }
-            if (channel != null) {
-                channel.close();
+            if (holding) {
+                state.release();
             }
+            done = true;
+            finalSave.tryEmitEmpty();
+            release();
         });
-        List<Runnable> released = new ArrayList<>(buffer.clear());
         synchronized (cookies) {
             released.addAll(cookies.values());
             cookies.clear();
@@ -167,8 +214,154 @@ final class WatchSession implements RawEventListener {
         return released;
     }
 
+    /** On the executor: the OS resources go. */
+    private void release() {
+        if (pairer != null) {
+            pairer.takeAll();
+        }
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
     private boolean isClosed() {
         return closed.get();
+    }
+
+    // ------------------------------------------------------------------------------------------------ state file
+
+    /**
+     * Saves what the subscriber has received to the state file: on the executor, after reading every change made
+     * before the call; once the session has ended, the final save's outcome. Fails with a
+     * {@link dev.vigil.watch.WatchStateException} when the file cannot be written (the previous one is then intact).
+     */
+    Mono<Void> saveState() {
+        return established.asMono().then(Mono.defer(() -> {
+            Sinks.Empty<Void> done = Sinks.empty();
+            executor.execute(() -> {
+                if (isClosed() || !established0) {
+                    finalSave.asMono().subscribe(null, done::tryEmitError, done::tryEmitEmpty);
+                    return;
+                }
+                long t0 = System.currentTimeMillis();
+                catchUp(() -> {
+                    if (isClosed()) {
+                        finalSave.asMono().subscribe(null, done::tryEmitError, done::tryEmitEmpty);
+                        return;
+                    }
+                    try {
+                        write(t0, buffer.undelivered());
+                        done.tryEmitEmpty();
+                    } catch (IOException e) {
+                        done.tryEmitError(e);
+                    }
+                });
+            });
+            return done.asMono();
+        }));
+    }
+
+    /**
+     * The session ended: reads what the OS still has for changes made until now (applied to the model; nothing is
+     * delivered any more, so they count as undelivered, as does {@code undelivered}), saves, then lets go of the
+     * state file and the OS resources.
+     */
+    private void finalSave(List<EventBuffer.Event> undelivered) {
+        long t0 = System.currentTimeMillis();
+        catchUp(() -> {
+            done = true;
+            List<EventBuffer.Event> all = new ArrayList<>(undelivered);
+            all.addAll(buffer.clear(new ArrayList<>())); // no barrier comes after the close: its cookies are gone
+            try {
+                write(t0, all);
+                finalSave.tryEmitEmpty();
+            } catch (IOException e) {
+                Backends.LOG.log(System.Logger.Level.WARNING, "the final save of the watch state failed: "
+                        + e.getMessage());
+                finalSave.tryEmitError(e);
+            } finally {
+                state.release();
+                release();
+            }
+        });
+    }
+
+    /**
+     * Writes the subscriber's view: the model with {@code undelivered} rolled back (see {@link Resync#known}), each
+     * entry's attributes read now. Every change made before {@code t0} has been read, so an entry known from the
+     * model is known as of {@code t0}, unless its modification time says it may have changed since (then it is saved
+     * as "assume it changed", like every entry with an undelivered event).
+     */
+    private void write(long t0, List<EventBuffer.Event> undelivered) throws IOException {
+        assert executor.inside();
+        List<Snapshot> trees = new ArrayList<>();
+        for (Path rootPath : spec.roots()) {
+            Node root = null;
+            for (Node r : tree.roots) {
+                if (r.path().equals(rootPath)) {
+                    root = r;
+                }
+            }
+            Snapshot saved = new Snapshot();
+            if (root != null) {
+                Node r = root;
+                resync.known(root, undelivered).forEach((p, st) -> saved.put(p, attributed(r, p, st, t0)));
+            }
+            trees.add(saved);
+        }
+        try {
+            StateFile.write(state.file, new StateFile.State(state.view, spec.roots(), trees));
+        } catch (IOException e) {
+            throw new dev.vigil.watch.WatchStateException(state.file, dev.vigil.watch.WatchStateException.Reason.IO_ERROR,
+                    "cannot write the watch state file " + state.file + " (through " + StateFile.temporary(state.file)
+                    + "): " + e.getMessage() + "; the previous state file is intact; check the directory's permissions "
+                    + "and free space", e);
+        }
+    }
+
+    /** A known entry as saved: with its attributes read now, and the time its knowledge dates from. */
+    private Snapshot.Stamp attributed(Node root, Path p, Snapshot.Stamp known, long t0) {
+        Snapshot.Stamp now = Tree.stamp(p, known.directory(), Tree.Detail.ALL);
+        long since = known.millis() == Long.MIN_VALUE || resync.absorbs(root, p) ? known.millis() : t0;
+        boolean changed = since == Long.MIN_VALUE || now.attributes() == null
+                || !known.directory() && now.millis() > since - Snapshot.SLACK_MILLIS;
+        return new Snapshot.Stamp(known.directory(), changed && !known.directory() ? Long.MIN_VALUE : since,
+                now.attributes());
+    }
+
+    /**
+     * Runs {@code then} on the executor once the channel has read every change made before this call (see
+     * {@link WatchChannel#catchUp}); at once when the channel failed, which ends its barriers.
+     */
+    private void catchUp(Runnable then) {
+        CatchUp c = new CatchUp(then);
+        synchronized (catchUps) {
+            catchUps.add(c);
+        }
+        channel.catchUp(c);
+        if (channelFailed) {
+            c.run();
+        }
+    }
+
+    /** A catch-up that runs its work once, whichever of the channel and its failure comes first. */
+    private final class CatchUp implements Runnable {
+        private final Runnable then;
+        private final AtomicBoolean ran = new AtomicBoolean();
+
+        CatchUp(Runnable then) {
+            this.then = then;
+        }
+
+        @Override
+        public void run() {
+            if (ran.compareAndSet(false, true)) {
+                synchronized (catchUps) {
+                    catchUps.remove(this);
+                }
+                executor.execute(then);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ barriers
@@ -238,7 +431,7 @@ final class WatchSession implements RawEventListener {
 
     @Override
     public void onEvents(List<RawEvent> batch) {
-        if (isClosed()) {
+        if (isClosed() && state == null) {
             return;
         }
         int n = batch.size();
@@ -260,6 +453,12 @@ final class WatchSession implements RawEventListener {
 
     @Override
     public void onFailure(Throwable error) {
+        channelFailed = true;
+        List<CatchUp> waiting;
+        synchronized (catchUps) {
+            waiting = new ArrayList<>(catchUps);
+        }
+        waiting.forEach(CatchUp::run);
         downstream.fail(error);
     }
 
@@ -289,7 +488,7 @@ final class WatchSession implements RawEventListener {
     /** Runs one piece of work on the executor, then reports and signals the delivery. */
     private void run(Runnable work) {
         assert executor.inside();
-        if (isClosed()) {
+        if (isClosed() && (state == null || done)) {
             return;
         }
         tick();
@@ -577,18 +776,26 @@ final class WatchSession implements RawEventListener {
                 moved = null;
             }
         }
-        boolean wasVisible = visible(m.root(), m.path());
-        boolean isVisible = visible(root, path);
-        if (wasVisible && isVisible) {
-            output(new FileEvent(Kind.RENAMED, path, m.path(), entry.dir(), root.path(), now, null), replaced,
-                    replacedBelow);
-        } else if (isVisible) {
-            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, entry.dir(), root, false);
-        } else if (wasVisible) {
-            emit(Kind.DELETED, m.path(), null, entry.dir(), m.root(), false);
-        }
+        renamed(m.root(), m.path(), root, path, entry.dir(), replaced, replacedBelow);
         if (watchIt && moved == null) {
             addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
+        }
+    }
+
+    /**
+     * Reports a rename as what the filter lets the subscriber see of it: a {@code RENAMED} when both names are
+     * visible; the appearance (or replacement) of the new name or the disappearance of the old one otherwise.
+     */
+    private void renamed(Node fromRoot, Path from, Node root, Path path, boolean dir, boolean replaced,
+            List<Tree.Change> replacedBelow) {
+        boolean wasVisible = visible(fromRoot, from);
+        boolean isVisible = visible(root, path);
+        if (wasVisible && isVisible) {
+            output(new FileEvent(Kind.RENAMED, path, from, dir, root.path(), now, null), replaced, replacedBelow);
+        } else if (isVisible) {
+            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
+        } else if (wasVisible) {
+            emit(Kind.DELETED, from, null, dir, fromRoot, false);
         }
     }
 

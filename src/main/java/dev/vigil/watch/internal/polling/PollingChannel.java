@@ -180,6 +180,27 @@ final class PollingChannel implements WatchChannel {
         }
     }
 
+    /** Polls now (on the poll thread, after what is queued there), then runs {@code task} there. */
+    @Override
+    public void catchUp(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (closed.get()) {
+            return;
+        }
+        try {
+            backend.run(() -> {
+                if (!closed.get()) {
+                    poll();
+                }
+                if (!closed.get()) {
+                    deliver(task);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            fail(new WatchException("the polling backend was closed", null, null, 0, e));
+        }
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
