@@ -94,6 +94,8 @@ public final class FluxWatch extends Flux<FileEvent> {
         volatile boolean rootsGone;
         volatile Throwable error;
         private boolean terminated;
+        /** The thread inside {@code onNext}, or null. */
+        private volatile Thread inOnNext;
 
         volatile long requested;
         static final AtomicLongFieldUpdater<WatchSubscription> REQUESTED =
@@ -127,6 +129,9 @@ public final class FluxWatch extends Flux<FileEvent> {
         /** Releases at once, even while a delivery is stuck in {@code onNext} on another thread. */
         @Override
         public void cancel() {
+            if (inOnNext == Thread.currentThread()) {
+                session.buffer.delivered(); // the subscriber acted on the event it holds (take(n), or failed on it)
+            }
             cancelled = true;
             release();
             drainHere();
@@ -200,7 +205,12 @@ public final class FluxWatch extends Flux<FileEvent> {
                         starved = true;
                         break;
                     }
-                    actual.onNext(ev);
+                    inOnNext = Thread.currentThread();
+                    try {
+                        actual.onNext(ev);
+                    } finally {
+                        inOnNext = null;
+                    }
                     buffer.delivered();
                     e++;
                     if (cancelled) {

@@ -272,16 +272,22 @@ final class WatchSession implements RawEventListener {
             done = true;
             List<EventBuffer.Event> all = new ArrayList<>(undelivered);
             all.addAll(buffer.clear(new ArrayList<>())); // no barrier comes after the close: its cookies are gone
+            IOException failed = null;
             try {
                 write(t0, all);
-                finalSave.tryEmitEmpty();
             } catch (IOException e) {
+                failed = e;
                 Backends.LOG.log(System.Logger.Level.WARNING, "the final save of the watch state failed: "
                         + e.getMessage());
-                finalSave.tryEmitError(e);
             } finally {
                 state.release();
                 release();
+            }
+            // after the release: whoever waits for the final save may subscribe again at once
+            if (failed == null) {
+                finalSave.tryEmitEmpty();
+            } else {
+                finalSave.tryEmitError(failed);
             }
         });
     }
