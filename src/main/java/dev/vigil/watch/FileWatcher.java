@@ -76,6 +76,8 @@ import reactor.core.scheduler.Schedulers;
  * removal runs on the session's queue, so {@code cancel()} returns at once.
  * Disposing a subscriber before its {@code onSubscribe} releases everything once the session is established. The
  * backend's shared resources (its descriptor and reader thread) stay open for the life of the JVM and are reused.
+ * With a state file, the session first reads what the OS still has and saves its state, then removes its watches;
+ * {@link #saveState()} completes when that is done.
  *
  * <h2>Errors</h2>
  * <ul>
@@ -89,9 +91,16 @@ import reactor.core.scheduler.Schedulers;
  *       completes.</li>
  *   <li>The backend asked for (by {@link Builder#backend(Backend)} or the system property) not available on this
  *       machine, or no backend at all: a {@link WatchException} naming the backend and why.</li>
+ *   <li>A state file that is corrupt, foreign, of another format version, missing (per {@link StateRecovery}) or in
+ *       use by another session: a {@link WatchStateException} (before any event).</li>
  * </ul>
  * Invalid include/exclude patterns fail at {@link Builder#build()} with a
  * {@link java.util.regex.PatternSyntaxException} carrying the pattern and the position.
+ *
+ * <h2>Changes since the last run</h2>
+ * With a {@linkplain Builder#stateFile(Path, StateRecovery) state file}, a session first delivers what changed on disk
+ * since the state was saved (as ordinary events, through the same buffer), then the live events, and it saves what
+ * its subscriber received when it ends and on {@link #saveState()}: a consumer can restart without losing a change.
  *
  * <h2>Platform differences</h2>
  * The backend is chosen per {@link Builder#backend(Backend)} and the system property {@value Backend#PROPERTY}

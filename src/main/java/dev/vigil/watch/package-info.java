@@ -4,7 +4,8 @@
  * <p>Entry point: {@link dev.vigil.watch.FileWatcher}. Each subscription to
  * {@link dev.vigil.watch.FileWatcher#events()} is one watch session over native OS notifications, recursive by
  * default, filtered by globs and regexes, with renames paired, a bounded coalescing buffer that honours
- * {@code request(n)}, and automatic resync when events are lost. Subscribing never blocks; {@code onSubscribe}
+ * {@code request(n)}, automatic resync when events are lost, and, with a state file, the changes made while no
+ * session ran delivered at the next start. Subscribing never blocks; {@code onSubscribe}
  * (or {@link dev.vigil.watch.FileWatcher#ready()}) says the watches are installed. Which OS mechanism serves
  * each platform is listed under "Platform differences" on {@link dev.vigil.watch.FileWatcher}.
  *
@@ -19,6 +20,7 @@
  *
  * <p>Errors are typed: {@link dev.vigil.watch.WatchRootException} (bad root),
  * {@link dev.vigil.watch.WatchLimitException} (OS limit reached), {@link dev.vigil.watch.WatchOverflowException}
- * (events lost), all {@link dev.vigil.watch.WatchException}s naming the call, path and OS error.
+ * (events lost), {@link dev.vigil.watch.WatchStateException} (unusable state file), all
+ * {@link dev.vigil.watch.WatchException}s naming the call, path and OS error.
  */
 package dev.vigil.watch;
