@@ -3,6 +3,7 @@ package dev.vigil.watch.internal;
 import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileEvent.Kind;
 import dev.vigil.watch.WatchRootException;
+import dev.vigil.watch.WatchStateException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -237,27 +238,27 @@ final class WatchSession implements RawEventListener {
      */
     Mono<Void> saveState() {
         return established.asMono().then(Mono.defer(() -> {
-            Sinks.Empty<Void> done = Sinks.empty();
+            Sinks.Empty<Void> saved = Sinks.empty();
             executor.execute(() -> {
                 if (isClosed() || !established0) {
-                    finalSave.asMono().subscribe(null, done::tryEmitError, done::tryEmitEmpty);
+                    finalSave.asMono().subscribe(null, saved::tryEmitError, saved::tryEmitEmpty);
                     return;
                 }
                 long t0 = System.currentTimeMillis();
                 catchUp(() -> {
                     if (isClosed()) {
-                        finalSave.asMono().subscribe(null, done::tryEmitError, done::tryEmitEmpty);
+                        finalSave.asMono().subscribe(null, saved::tryEmitError, saved::tryEmitEmpty);
                         return;
                     }
                     try {
                         write(t0, buffer.undelivered());
-                        done.tryEmitEmpty();
-                    } catch (IOException e) {
-                        done.tryEmitError(e);
+                        saved.tryEmitEmpty();
+                    } catch (IOException | RuntimeException e) {
+                        saved.tryEmitError(e);
                     }
                 });
             });
-            return done.asMono();
+            return saved.asMono();
         }));
     }
 
@@ -272,10 +273,10 @@ final class WatchSession implements RawEventListener {
             done = true;
             List<EventBuffer.Event> all = new ArrayList<>(undelivered);
             all.addAll(buffer.clear(new ArrayList<>())); // no barrier comes after the close: its cookies are gone
-            IOException failed = null;
+            Exception failed = null;
             try {
                 write(t0, all);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 failed = e;
                 Backends.LOG.log(System.Logger.Level.WARNING, "the final save of the watch state failed: "
                         + e.getMessage());
@@ -318,9 +319,8 @@ final class WatchSession implements RawEventListener {
         try {
             StateFile.write(state.file, new StateFile.State(state.view, spec.roots(), trees));
         } catch (IOException e) {
-            throw new dev.vigil.watch.WatchStateException(state.file, dev.vigil.watch.WatchStateException.Reason.IO_ERROR,
-                    "cannot write the watch state file " + state.file + " (through " + StateFile.temporary(state.file)
-                    + "): " + e.getMessage() + "; the previous state file is intact; check the directory's permissions "
+            throw new WatchStateException(state.file, WatchStateException.Reason.IO_ERROR, "cannot write the watch "
+                    + "state file " + state.file + " (through " + StateFile.temporary(state.file) + "): " + e.getMessage() + "; the previous state file is intact; check the directory's permissions "
                     + "and free space", e);
         }
     }
