@@ -109,12 +109,22 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
-        List<Snapshot> saved = null;
         if (state != null) {
             state.hold(this);
             holding = true;
-            saved = state.load(spec.roots());
         }
+        try {
+            establish(backends, state != null ? state.load(spec.roots()) : null);
+        } catch (IOException | RuntimeException e) {
+            if (holding) {
+                holding = false;
+                state.release(); // before the failure is signalled: the subscriber may subscribe again at once
+            }
+            throw e;
+        }
+    }
+
+    private void establish(Backends.Chooser backends, List<Snapshot> saved) throws IOException {
         Backends.Selection chosen = backends.choose();
         WatchBackend backend = chosen.backend();
         if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
