@@ -165,6 +165,12 @@ class WatchSoakTest {
                                 + " (unbounded) was told about them:" + tracked.get(0).about(wrong));
                     }
                 }
+                // Every view equals the disk here, so the events logged so far explain nothing that follows; kept,
+                // they would be the test's own heap growth in the figures below (100,000 events per session).
+                for (Tracked t : tracked) {
+                    t.forgetLog();
+                }
+                JOURNAL.clear();
                 long privateOverflows = tracked.get(4).overflows.get() - privateOverflowsBefore;
                 assertThat(privateOverflows).as("kernel overflows seen by the private session in cycle %d", cycle)
                         .isPositive();
@@ -310,6 +316,9 @@ class WatchSoakTest {
 
     // ------------------------------------------------------------------------------------------------ writers
 
+    /** What the writers did since the last quiescent point, in order (for failure reports). */
+    static final java.util.concurrent.ConcurrentLinkedQueue<String> JOURNAL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     /** Churns its own subtree: the only writer there, so its model of it stays exact without listing each time. */
     private final class Writer implements Runnable {
         private final Path home;
@@ -367,38 +376,50 @@ class WatchSoakTest {
                 Path f = anyDir().resolve("f" + name());
                 Files.writeString(f, "x");
                 files.add(f);
+                JOURNAL.add("create " + f);
             } else if (op < 50) { // append
                 Files.writeString(files.get(random.nextInt(files.size())), "y", StandardOpenOption.APPEND);
             } else if (op < 65) { // rename a file, maybe into another directory
                 int i = random.nextInt(files.size());
                 Path to = anyDir().resolve("r" + name());
                 Files.move(files.get(i), to);
+                JOURNAL.add("move " + files.get(i) + " -> " + to);
                 files.set(i, to);
             } else if (op < 75) { // delete a file
-                Files.delete(files.remove(random.nextInt(files.size())));
+                Path f = files.remove(random.nextInt(files.size()));
+                Files.delete(f);
+                JOURNAL.add("delete " + f);
             } else if (op < 85) { // mkdir -p, with a file at the bottom
                 Path d = anyDir();
                 for (int depth = 1 + random.nextInt(3); depth > 0; depth--) {
                     d = d.resolve("d" + name());
                 }
                 Files.createDirectories(d);
-                Files.writeString(d.resolve("f" + name()), "x");
+                Path f = d.resolve("f" + name());
+                Files.writeString(f, "x");
+                JOURNAL.add("mkdir -p " + d + " + " + f.getFileName());
                 rescan();
             } else if (op < 95) { // move a directory (with its subtree) somewhere not inside itself
                 if (dirs.size() > 1) {
                     Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
                     Path target = anyDir();
                     if (!target.startsWith(d)) {
-                        Files.move(d, target.resolve("m" + name()));
+                        Path to = target.resolve("m" + name());
+                        Files.move(d, to);
+                        JOURNAL.add("move dir " + d + " -> " + to);
                         rescan();
                     }
                 }
             } else { // rm -rf a subtree (rarely, unless the tree is full), or a file when there is none
                 if (dirs.size() > 1 && (full || random.nextInt(4) == 0)) {
-                    deleteTree(dirs.get(1 + random.nextInt(dirs.size() - 1)));
+                    Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
+                    deleteTree(d);
+                    JOURNAL.add("rm -rf " + d);
                     rescan();
                 } else if (!files.isEmpty()) {
-                    Files.delete(files.remove(random.nextInt(files.size())));
+                    Path f = files.remove(random.nextInt(files.size()));
+                    Files.delete(f);
+                    JOURNAL.add("delete " + f);
                 }
             }
         }
@@ -580,6 +601,19 @@ class WatchSoakTest {
                         sb.append("\n  disk has ").append(p).append(d ? " (dir)" : "").append(", view nothing");
                     }
                 });
+                for (Path w : wrong) {
+                    java.util.Set<String> names = new java.util.HashSet<>();
+                    sb.append("\n  the story of ").append(w).append(", back through the renames that moved it:")
+                            .append(story(w, names));
+                    names.removeIf(n -> n.equals("root") || n.length() < 4 || "dfmr".indexOf(n.charAt(0)) < 0);
+                    sb.append("\n  what the writers did to it and its directories under any of their names:");
+                    for (String op : JOURNAL) {
+                        if (names.stream().anyMatch(n -> op.contains("/" + n + " ") || op.contains("/" + n + "/")
+                                || op.endsWith("/" + n))) {
+                            sb.append("\n    ").append(op);
+                        }
+                    }
+                }
                 sb.append("\n  events about them (of the last ").append(log.size()).append("), with context:");
                 List<FileEvent> all = new ArrayList<>(log);
                 for (int i = 0; i < all.size(); i++) {
@@ -595,6 +629,38 @@ class WatchSoakTest {
                 }
                 return sb.toString();
             }
+        }
+
+        /**
+         * The logged events about the entry at {@code w}, newest first, following it back through every rename of it
+         * or of an ancestor: at each rename the entry's earlier name is followed on. Caller holds {@code view}.
+         */
+        private String story(Path w, java.util.Set<String> names) {
+            StringBuilder sb = new StringBuilder();
+            Path name = w;
+            for (Path c : w.subpath(w.getNameCount() - 2, w.getNameCount())) {
+                names.add(c.toString()); // the entry and its directory
+            }
+            List<FileEvent> all = new ArrayList<>(log);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                FileEvent e = all.get(i);
+                if (e.kind() == FileEvent.Kind.OVERFLOW) {
+                    continue;
+                }
+                if (name.startsWith(e.path()) || e.path().startsWith(name)) {
+                    sb.append("\n    #").append(i).append(' ').append(e);
+                    if (e.kind() == FileEvent.Kind.RENAMED && name.startsWith(e.path())) {
+                        name = e.previous().orElseThrow().resolve(e.path().relativize(name));
+                        sb.append("\n      (so it was ").append(name).append(" before)");
+                        for (Path c : name.subpath(Math.max(0, name.getNameCount() - 8), name.getNameCount())) {
+                            names.add(c.toString());
+                        }
+                    }
+                } else if (e.kind() == FileEvent.Kind.RENAMED && e.previous().orElseThrow().startsWith(name)) {
+                    sb.append("\n    #").append(i).append(' ').append(e).append("  (moved away from under it)");
+                }
+            }
+            return sb.toString();
         }
 
         /** Whether {@code e} names an entry called like {@code w} (writers' names are unique: the same entry). */
@@ -615,6 +681,13 @@ class WatchSoakTest {
                     }
                 }
                 return sb.toString();
+            }
+        }
+
+        /** Drops the logged events (after a quiescent point found the view right). */
+        void forgetLog() {
+            synchronized (view) {
+                log.clear();
             }
         }
 
