@@ -570,6 +570,12 @@ final class WatchSession implements RawEventListener {
             moved.parent = dir;
             moved.name = name;
             moved.moved();
+            // the held halves' subtrees are out of the tree, so moved() did not reach them: their paths may lie below
+            for (RenamePairer.Pending p : pairer.held()) {
+                if (p.entry().node() != null) {
+                    p.entry().node().moved();
+                }
+            }
             if (watchIt) {
                 dir.attach(name, moved);
             } else {
