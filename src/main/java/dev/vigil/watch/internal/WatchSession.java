@@ -126,7 +126,8 @@ final class WatchSession implements Sources.Sink {
             limitLogged = true;
             Backends.LOG.log(System.Logger.Level.WARNING, "{0}. Watching {1}: the directories beyond the limit are "
                     + "polled every {2} instead (FileWatcher.Builder.pollBeyondWatchLimit), at the cost of a listing "
-                    + "and a stat per entry per poll", reached.getMessage(), spec.roots(), spec.pollInterval());
+                    + "and a stat per entry per poll", reached.getMessage(), spec.roots(),
+                    spec.pollInterval().toMillis() + " ms");
         }
         return polling;
     }
