@@ -63,6 +63,7 @@ final class WatchSession implements Sources.Sink {
     private final Sinks.Empty<Void> established = Sinks.empty();
     private final Map<String, Runnable> cookies = new HashMap<>(); // guarded by itself
     private final Set<Runnable> waiters = new LinkedHashSet<>(); // guarded by itself
+    private final List<String> cookiesRead = new ArrayList<>();
     final Sources sources;
     private volatile boolean opened; // a channel is open: barriers go through the sources
     private boolean limitLogged;
@@ -330,8 +331,16 @@ final class WatchSession implements Sources.Sink {
         }
     }
 
-    /** Hands on what the tree collected: cookies found by listings, unwatchable directories, a fatal error. */
+    /**
+     * Hands on what the work collected: cookies read in its batch (their barriers go after everything else of the
+     * batch, because a poll's batch is not in the order of the changes: a cookie created after a change deeper in
+     * the tree may come before it), cookies found by listings, unwatchable directories, a fatal error.
+     */
     private void report() {
+        for (String cookie : cookiesRead) {
+            cookieSeen(cookie);
+        }
+        cookiesRead.clear();
         for (String cookie : tree.takeCookies()) {
             cookieSeen(cookie);
         }
@@ -397,7 +406,7 @@ final class WatchSession implements Sources.Sink {
         if (name.startsWith(Tree.COOKIE_PREFIX)) {
             // never delivered; also inside the tree, where a nested root of the same watcher writes its cookies
             if (dir.parent == null && e.kind() == RawEvent.RawKind.CREATED) {
-                cookieSeen(name);
+                cookiesRead.add(name); // its barrier goes after the whole batch: see report()
             }
             return;
         }
