@@ -159,6 +159,41 @@ class RoomsTest {
         }
 
         @Test
+        void pastTheWatchLimitDirectoriesGoToTheBeyondLimitSourceAndLeaveItWhenRemoved() throws IOException {
+            for (int i = 0; i < 5; i++) {
+                Files.createDirectories(dir.resolve("d" + i));
+            }
+            channel.limit = 3;
+            Channel polled = new Channel();
+            List<WatchLimitException> reached = new ArrayList<>();
+            Sources.Source polling = Sources.Source.of(polled, DirectoryLister.JDK, false);
+            source = Sources.Source.of(channel, DirectoryLister.JDK, false);
+            Tree t = new Tree(spec(dir, 100, OverflowStrategy.RESYNC), e -> {
+                reached.add(e);
+                return polling;
+            });
+            t.addRoot(dir, source);
+            assertThat(t.fatal()).isNull();
+            assertThat(t.takeProblems()).isEmpty();
+            assertThat(channel.watches).hasSize(3);
+            assertThat(polled.watches).hasSize(3); // 6 directories in all: the root and d0..d4
+            assertThat(reached).hasSize(3).allMatch(e -> e.limit().equals("test.limit"));
+            // events of a polled directory land in the same model
+            Path polledDir = polled.watches.values().iterator().next();
+            Node root = t.roots.get(0);
+            Object key = polled.watches.keySet().iterator().next();
+            assertThat(t.watched(key).path()).isEqualTo(polledDir);
+            // a removed directory leaves the channel that watches it, and a new one tries the root's source first
+            t.remove(root, polledDir.getFileName().toString(), new ArrayList<>());
+            assertThat(polled.watches).hasSize(2);
+            assertThat(channel.watches).hasSize(3);
+            channel.limit = 4;
+            Files.createDirectory(dir.resolve("new"));
+            t.addDirectory(root, "new", new Snapshot());
+            assertThat(channel.watches).containsValue(dir.resolve("new"));
+        }
+
+        @Test
         void cookieFilesInARootListingAreCollectedNotModelled() throws IOException {
             Files.createFile(dir.resolve(Tree.COOKIE_PREFIX + "x-0"));
             Tree t = tree(dir, OverflowStrategy.RESYNC, false);
