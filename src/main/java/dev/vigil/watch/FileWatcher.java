@@ -473,7 +473,9 @@ public final class FileWatcher {
          * {@link #pollInterval(Duration)}, with polling's latency, CPU cost and blind spots (see {@link Backend#POLLING}),
          * while the others keep their native watch; new directories try a native watch first. It is logged once per
          * session at {@code WARNING} ({@link System.Logger} {@code dev.vigil.watch}) with the limit's message;
-         * {@link FileWatcher#backends()} still names the native backend. Raising the limit stays the better fix.
+         * {@link FileWatcher#backends()} still names the native backend. {@link FileWatcher#sync()} does not wait for
+         * a poll of those directories: their changes arrive within one interval. Raising the limit stays the better
+         * fix.
          */
         public Builder pollBeyondWatchLimit(boolean poll) {
             this.pollBeyondWatchLimit = poll;
