@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  *       file system does not report its changes to that backend gets {@link #POLLING}, while the other roots of
  *       the same watcher keep the native one. On Linux that is a root on NFS, SMB/CIFS, 9p (WSL's {@code /mnt/c},
  *       VM shares), FUSE (sshfs, bindfs, virtiofs), Ceph, AFS, Coda, GFS2, OCFS2 or Lustre, told by the
- *       {@code statfs(2)} type of its file system (overlayfs, tmpfs and local disks keep inotify); on Windows a
+ *       {@code statfs(2)} type of its file system (overlayfs, tmpfs and local disks keep inotify; where the JDK's
+ *       {@code WatchService} is the choice, by the type of its {@link java.nio.file.FileStore}); on Windows a
  *       root on a network drive ({@code GetDriveTypeW} says {@code DRIVE_REMOTE}: mapped drives, UNC shares). The
  *       choice is made for the root itself: a mount point below it does not change it. When a native
  *       backend exists for the OS but cannot be used (JNA cannot load its native library, for example from a

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vigil.watch.internal.Backends;
+import dev.vigil.watch.internal.jdk.JdkWatchServiceBackend;
 import dev.vigil.watch.internal.linux.Faults;
 import dev.vigil.watch.internal.linux.InotifyBackend;
 import dev.vigil.watch.internal.polling.PollingBackend;
@@ -46,6 +47,9 @@ class LinuxPerRootBackendTest {
             Path mount = m.path;
             FileWatcher w = FileWatcher.builder().root(local).root(mount).pollInterval(POLL).build();
             assertThat(w.backends()).containsExactly(Map.entry(local, Backend.INOTIFY), Map.entry(mount, Backend.POLLING));
+            // the JDK's WatchService, the choice where JNA cannot run, would miss it too and says so
+            assertThat(JdkWatchServiceBackend.shared().cannotWatch(mount)).get().asString().contains("type fuse");
+            assertThat(JdkWatchServiceBackend.shared().cannotWatch(local)).isEmpty();
             Recorder r = Recorder.watch(w);
             try {
                 Files.writeString(beneath.resolve("a.txt"), "x"); // beneath the mount: only a poll of it sees this
