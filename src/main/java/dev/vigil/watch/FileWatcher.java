@@ -79,7 +79,8 @@ import reactor.core.scheduler.Schedulers;
  * <h2>Errors</h2>
  * <ul>
  *   <li>A root that is missing, not a directory, or unreadable: {@link WatchRootException} (before any event).</li>
- *   <li>An OS watch limit reached: {@link WatchLimitException} naming the limit and how to raise it.</li>
+ *   <li>An OS watch limit reached: {@link WatchLimitException} naming the limit and how to raise it (or, with
+ *       {@link Builder#pollBeyondWatchLimit(boolean)}, the directories beyond it are polled).</li>
  *   <li>Lost events: {@link FileEvent.Kind#OVERFLOW} events or {@link WatchOverflowException}, per
  *       {@link Builder#overflowStrategy(OverflowStrategy)}.</li>
  *   <li>A subdirectory that cannot be watched (permission denied): an {@code OVERFLOW} event scoped to it whose
@@ -94,7 +95,10 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Platform differences</h2>
  * The backend is chosen per {@link Builder#backend(Backend)} and the system property {@value Backend#PROPERTY}
- * (see {@link Backend}); {@link #backends()} tells which one each root gets.
+ * (see {@link Backend}); by default each root gets the native one, or polling when its file system does not report
+ * changes natively (a network or FUSE file system, a network drive), in one session. {@link #backends()} tells
+ * which one each root gets. Renames between two roots watched by different backends are a {@code DELETED} and a
+ * {@code CREATED}.
  * <ul>
  *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
  *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
@@ -166,26 +170,28 @@ public final class FileWatcher {
     /**
      * The backend each root gets, in the order of {@link #roots()}, as a session starting now would choose it: the
      * system property {@value Backend#PROPERTY} if set, else the builder's {@link Builder#backend(Backend)} choice,
-     * with {@link Backend#AUTO} resolved by probing this machine (never {@code AUTO} in the result). Today every
-     * root of a watcher gets the same backend. May block the first time (a probe loads native code). Each session
-     * also logs its choice at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
+     * both for every root alike; under {@link Backend#AUTO}, the best backend of this machine, except for a root on
+     * a file system that does not report its changes to it (NFS, SMB/CIFS, 9p, FUSE and the like on Linux; a network
+     * drive on Windows), which gets {@link Backend#POLLING}. Never {@code AUTO} in the result. Directories that
+     * {@link Builder#pollBeyondWatchLimit(boolean)} polls once a watch limit is reached do not change it. May block
+     * the first time (a probe loads native code; the file system of each root is asked for its type). Each session
+     * also logs each root's backend and why at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
      *
      * @throws WatchException when the backend asked for is not available here, saying why
      * @throws IllegalArgumentException when the system property names no backend
      */
     public Map<Path, Backend> backends() throws WatchException {
-        Backends.Selection s;
-        try {
-            s = backend.choose();
-        } catch (WatchException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new WatchException(e.getMessage(), null, null, 0, e);
-        }
-        Backend kind = s.kind() != null ? s.kind() : Backend.AUTO; // AUTO only for a test's own backend
         Map<Path, Backend> out = new LinkedHashMap<>();
         for (Path root : spec.roots()) {
-            out.put(root, kind);
+            Backends.Selection s;
+            try {
+                s = backend.choose(root);
+            } catch (WatchException e) {
+                throw e;
+            } catch (java.io.IOException e) {
+                throw new WatchException(e.getMessage(), null, null, 0, e);
+            }
+            out.put(root, s.kind() != null ? s.kind() : Backend.AUTO); // AUTO only for a test's own backend
         }
         return Collections.unmodifiableMap(out);
     }
@@ -255,7 +261,8 @@ public final class FileWatcher {
         private Duration writePoll;
         private Backend backendKind = Backend.AUTO;
         private Duration pollInterval = WatchSpec.DEFAULT_POLL_INTERVAL;
-        private WatchBackend testBackend;
+        private boolean pollBeyondWatchLimit;
+        private Backends.Chooser testChooser;
 
         private Builder() {
         }
@@ -429,10 +436,12 @@ public final class FileWatcher {
         }
 
         /**
-         * The mechanism that reports changes (default {@link Backend#AUTO}: the native one of the OS, else the JDK's
-         * {@code WatchService}, else polling). The system property {@value Backend#PROPERTY}, when set, overrides
-         * this choice for every watcher of the JVM. A backend that is not available when a session starts makes it
-         * fail with a {@link WatchException} saying why. See {@link Backend} for what each one does.
+         * The mechanism that reports changes (default {@link Backend#AUTO}: for each root, the native one of the OS,
+         * else the JDK's {@code WatchService}, else polling, and polling for a root whose file system does not
+         * report changes natively: see {@link Backend}). A backend named here is used for every root, whatever its
+         * file system. The system property {@value Backend#PROPERTY}, when set, overrides this choice for every
+         * watcher of the JVM. A backend that is not available when a session starts makes it fail with a
+         * {@link WatchException} saying why. See {@link Backend} for what each one does.
          */
         public Builder backend(Backend backend) {
             this.backendKind = Objects.requireNonNull(backend, "backend");
@@ -456,9 +465,32 @@ public final class FileWatcher {
             return this;
         }
 
+        /**
+         * Whether the directories that an OS limit on watches refuses are polled instead (default {@code false}: the
+         * session fails with a {@link WatchLimitException} naming the limit and how to raise it). On Linux the limit
+         * is {@code fs.inotify.max_user_watches}, shared by every process of the user: once it is reached, each
+         * directory that gets no watch (and every directory below a root that gets none) is polled every
+         * {@link #pollInterval(Duration)}, with polling's latency, CPU cost and blind spots (see {@link Backend#POLLING}),
+         * while the others keep their native watch; new directories try a native watch first. It is logged once per
+         * session at {@code WARNING} ({@link System.Logger} {@code dev.vigil.watch}) with the limit's message;
+         * {@link FileWatcher#backends()} still names the native backend. {@link FileWatcher#sync()} does not wait for
+         * a poll of those directories: their changes arrive within one interval. Raising the limit stays the better
+         * fix.
+         */
+        public Builder pollBeyondWatchLimit(boolean poll) {
+            this.pollBeyondWatchLimit = poll;
+            return this;
+        }
+
         /** Test seam: the backend to use instead of the detected one (the system property does not apply). */
         Builder backend(WatchBackend backend) {
-            this.testBackend = Objects.requireNonNull(backend, "backend");
+            Objects.requireNonNull(backend, "backend");
+            return backends(root -> Backends.Selection.of(backend));
+        }
+
+        /** Test seam: chooses each root's backend instead of the detection (the system property does not apply). */
+        Builder backends(Backends.Chooser chooser) {
+            this.testChooser = Objects.requireNonNull(chooser, "chooser");
             return this;
         }
 
@@ -476,10 +508,9 @@ public final class FileWatcher {
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
             Backends.forced(); // an unknown value of the property fails here already
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
-                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
-            WatchBackend seam = testBackend;
+                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval, pollBeyondWatchLimit);
             Backend kind = backendKind;
-            return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
+            return new FileWatcher(spec, testChooser != null ? testChooser : root -> Backends.select(kind, root),
                     writeStability, writePoll);
         }
     }

@@ -2,6 +2,7 @@ package dev.vigil.watch.internal;
 
 import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileEvent.Kind;
+import dev.vigil.watch.WatchLimitException;
 import dev.vigil.watch.WatchRootException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +23,8 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One watch session: turns the raw events of one backend channel into the events of one subscriber. It routes
+ * One watch session: turns the raw events of its backend channels (one per backend its roots use, see
+ * {@link Sources}) into the events of one subscriber. It routes
  * each raw event to the {@link Tree} (the model and its watches), the {@link RenamePairer} and the {@link Resync},
  * and everything it reports leaves through one output path ({@link #emit}) with one visibility check (dirty
  * subtree, then filter) into the {@link EventBuffer}.
@@ -31,7 +33,7 @@ import reactor.core.scheduler.Scheduler;
  * thread only queues batches to it ({@link #onEvents}, bounded: beyond {@value #MAX_QUEUED_EVENTS} queued events
  * the session drops them and resyncs, as after an OS queue overflow); no subscriber code ever runs on it.
  */
-final class WatchSession implements RawEventListener {
+final class WatchSession implements Sources.Sink {
 
     /** Raw events queued for the executor beyond which they are dropped and replaced by a resync. */
     static final int MAX_QUEUED_EVENTS = 1 << 16;
@@ -61,8 +63,10 @@ final class WatchSession implements RawEventListener {
     private final Sinks.Empty<Void> established = Sinks.empty();
     private final Map<String, Runnable> cookies = new HashMap<>(); // guarded by itself
     private final Set<Runnable> waiters = new LinkedHashSet<>(); // guarded by itself
-    private volatile WatchChannel channel;
-    private WatchBackend.Pairing pairing;
+    private final List<String> cookiesRead = new ArrayList<>();
+    final Sources sources;
+    private volatile boolean opened; // a channel is open: barriers go through the sources
+    private boolean limitLogged;
     private Tree tree;
     private RenamePairer pairer;
     private long adjacentCookies;
@@ -74,13 +78,15 @@ final class WatchSession implements RawEventListener {
         this.downstream = downstream;
         this.buffer = new EventBuffer(spec.coalesce(), spec.roots().size() > 1);
         this.resync = new Resync(spec, buffer, downstream::fail);
+        this.sources = new Sources(this, new WatchBackend.ChannelOptions(timer, spec.pollInterval()));
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle
 
     /**
      * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
-     * picks the backend, opens the channel, watches and lists every root (no events for what exists).
+     * picks each root's backend, opens a channel per backend, watches and lists every root (no events for what
+     * exists).
      */
     void establish(Backends.Chooser backends) throws IOException {
         assert executor.inside();
@@ -88,26 +94,43 @@ final class WatchSession implements RawEventListener {
         for (Path root : spec.roots()) {
             checkRoot(root);
         }
-        Backends.Selection chosen = backends.choose();
-        WatchBackend backend = chosen.backend();
-        if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            Backends.LOG.log(System.Logger.Level.DEBUG, "watching {0} with the {1} backend ({2})", spec.roots(),
-                    backend.name(), chosen.reason());
+        List<Sources.Source> chosen = new ArrayList<>();
+        for (Path root : spec.roots()) {
+            Backends.Selection s = backends.choose(root);
+            if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                Backends.LOG.log(System.Logger.Level.DEBUG, "watching {0} with the {1} backend ({2})", root,
+                        s.backend().name(), s.reason());
+            }
+            chosen.add(sources.open(s.backend()));
+            opened = true;
         }
-        WatchBackend.Capabilities caps = backend.capabilities();
-        pairing = caps.pairing();
         pairer = new RenamePairer(timer, spec.renameWindow(), this::windowEnded);
-        channel = backend.open(this, new WatchBackend.ChannelOptions(timer, spec.pollInterval()));
-        tree = new Tree(spec, channel, backend.lister(), caps.recursive());
+        tree = new Tree(spec, spec.pollBeyondWatchLimit() ? this::beyondLimit : null);
         tree.wall = System.currentTimeMillis();
         resync.bind(tree, pairer);
-        for (Path root : spec.roots()) {
-            tree.addRoot(root);
+        for (int i = 0; i < chosen.size(); i++) {
+            tree.addRoot(spec.roots().get(i), chosen.get(i));
             if (tree.fatal() != null) {
                 throw tree.fatal();
             }
         }
         report();
+    }
+
+    /**
+     * The polling source, for directories beyond the watch limit ({@link WatchSpec#pollBeyondWatchLimit()}); says so
+     * at {@code WARNING} the first time in this session.
+     */
+    private Sources.Source beyondLimit(WatchLimitException reached) throws IOException {
+        Sources.Source polling = sources.open(Backends.polling());
+        if (!limitLogged) {
+            limitLogged = true;
+            Backends.LOG.log(System.Logger.Level.WARNING, "{0}. Watching {1}: the directories beyond the limit are "
+                    + "polled every {2} instead (FileWatcher.Builder.pollBeyondWatchLimit), at the cost of a listing "
+                    + "and a stat per entry per poll", reached.getMessage(), spec.roots(),
+                    spec.pollInterval().toMillis() + " ms");
+        }
+        return polling;
     }
 
     /** Establishment ended (done or failed): readiness waiters go on. */
@@ -151,9 +174,7 @@ final class WatchSession implements RawEventListener {
             if (pairer != null) {
                 pairer.takeAll();
             }
-            if (channel != null) {
-                channel.close();
-            }
+            sources.close();
         });
         List<Runnable> released = new ArrayList<>(buffer.clear());
         synchronized (cookies) {
@@ -181,13 +202,13 @@ final class WatchSession implements RawEventListener {
         return established.asMono().then(Mono.create(sink -> {
             Runnable done = sink::success;
             synchronized (waiters) {
-                if (isClosed() || channel == null) {
+                if (isClosed() || !opened) {
                     sink.success();
                     return;
                 }
                 waiters.add(done);
             }
-            channel.execute(() -> executor.execute(() -> {
+            sources.afterReads(() -> executor.execute(() -> {
                 boolean mine;
                 synchronized (waiters) {
                     mine = waiters.remove(done);
@@ -237,7 +258,7 @@ final class WatchSession implements RawEventListener {
     // ------------------------------------------------------------------------------------------------ input
 
     @Override
-    public void onEvents(List<RawEvent> batch) {
+    public void onEvents(Sources.Source source, List<RawEvent> batch) {
         if (isClosed()) {
             return;
         }
@@ -254,7 +275,7 @@ final class WatchSession implements RawEventListener {
         }
         executor.execute(() -> {
             queued.addAndGet(-n);
-            run(() -> handle(batch));
+            run(() -> handle(source, batch));
         });
     }
 
@@ -265,9 +286,8 @@ final class WatchSession implements RawEventListener {
 
     /** The rename window of {@code cookie} ended (timer thread): expire it after the events read so far. */
     private void windowEnded(long cookie) {
-        WatchChannel c = channel;
-        if (c != null) {
-            c.execute(() -> executor.execute(() -> run(() -> movedOut(pairer.take(cookie)))));
+        if (opened) {
+            sources.afterReads(() -> executor.execute(() -> run(() -> movedOut(pairer.take(cookie)))));
         }
     }
 
@@ -311,8 +331,16 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    /** Hands on what the tree collected: cookies found by listings, unwatchable directories, a fatal error. */
+    /**
+     * Hands on what the work collected: cookies read in its batch (their barriers go after everything else of the
+     * batch, because a poll's batch is not in the order of the changes: a cookie created after a change deeper in
+     * the tree may come before it), cookies found by listings, unwatchable directories, a fatal error.
+     */
     private void report() {
+        for (String cookie : cookiesRead) {
+            cookieSeen(cookie);
+        }
+        cookiesRead.clear();
         for (String cookie : tree.takeCookies()) {
             cookieSeen(cookie);
         }
@@ -324,10 +352,11 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    private void handle(List<RawEvent> batch) {
+    private void handle(Sources.Source source, List<RawEvent> batch) {
+        boolean adjacent = source.caps.pairing() == WatchBackend.Pairing.ADJACENT;
         for (int i = 0; i < batch.size(); i++) {
             RawEvent e = batch.get(i);
-            if (pairing == WatchBackend.Pairing.ADJACENT && e.kind() == RawEvent.RawKind.MOVED_FROM) {
+            if (adjacent && e.kind() == RawEvent.RawKind.MOVED_FROM) {
                 long cookie = --adjacentCookies; // negative: never a cookie of the OS
                 handle(e, cookie);
                 RawEvent next = i + 1 < batch.size() ? batch.get(i + 1) : null;
@@ -338,7 +367,7 @@ final class WatchSession implements RawEventListener {
                     movedOut(pairer.take(cookie));
                 }
             } else {
-                handle(e, e.cookie());
+                handle(e, source.cookie(e.cookie()));
             }
         }
     }
@@ -377,7 +406,7 @@ final class WatchSession implements RawEventListener {
         if (name.startsWith(Tree.COOKIE_PREFIX)) {
             // never delivered; also inside the tree, where a nested root of the same watcher writes its cookies
             if (dir.parent == null && e.kind() == RawEvent.RawKind.CREATED) {
-                cookieSeen(name);
+                cookiesRead.add(name); // its barrier goes after the whole batch: see report()
             }
             return;
         }
@@ -517,7 +546,8 @@ final class WatchSession implements RawEventListener {
         if (entry == null) {
             entry = new Node.Removed(isDir, null);
         }
-        RenamePairer.Pending replaced = pairer.hold(cookie, dir, name, entry, pairing == WatchBackend.Pairing.BY_COOKIE);
+        // a negative cookie is the session's own for an adjacent pair, settled within its batch: no window
+        RenamePairer.Pending replaced = pairer.hold(cookie, dir, name, entry, cookie >= 0);
         movedOut(replaced);
     }
 
