@@ -16,8 +16,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.SecureDirectoryStream;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -423,28 +421,26 @@ final class PollingChannel implements WatchChannel {
     }
 
     /**
-     * A directory's entries with their attributes (links not followed). Where the JDK offers a
-     * {@link SecureDirectoryStream} (Linux), attributes are read relative to the open directory ({@code fstatat}),
-     * which saves resolving each path from the root. An entry that vanishes while listed is left out.
+     * A directory's entries with their attributes (links not followed). The directory is open only while its names
+     * are read, never while attributes are: on Windows an open directory handle can make a concurrent rename or
+     * deletion of that directory fail (Wine's listing handle does not share deletion), so that instant is kept to
+     * the enumeration itself. An entry that vanishes before its attributes are read is left out.
      */
     static Map<String, Entry> list(Path dir) throws IOException {
-        Map<String, Entry> out = new LinkedHashMap<>();
+        List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            SecureDirectoryStream<Path> sds = ds instanceof SecureDirectoryStream<Path> s ? s : null;
-            for (Path p : ds) {
-                Path name = p.getFileName();
-                BasicFileAttributes a;
-                try {
-                    a = sds != null
-                            ? sds.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                                    .readAttributes()
-                            : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                } catch (NoSuchFileException gone) {
-                    continue;
-                }
-                out.put(name.toString(), new Entry(a.fileKey(), a.isDirectory(), a.size(),
-                        a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+            ds.forEach(listed::add);
+        }
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (Path p : listed) {
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                continue;
             }
+            out.put(p.getFileName().toString(), new Entry(a.fileKey(), a.isDirectory(), a.size(),
+                    a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         }
         return out;
     }
