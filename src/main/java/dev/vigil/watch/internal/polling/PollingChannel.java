@@ -46,8 +46,10 @@ import reactor.util.context.Context;
  * a deletion and a creation. A watched directory that is gone (or replaced by another one) is reported
  * {@code SELF_DELETED} then {@code UNWATCHED}, and forgotten, unless it moved within the watched tree: its watch
  * then follows it, as an inotify watch follows its inode. A directory that cannot be listed any more (permission
- * withdrawn, I/O error) gives one {@code OVERFLOW} of it (the pipeline rescans it and reports why), and is polled
- * again: once it can be listed, the difference with its last good listing is reported.
+ * withdrawn, I/O error) on two polls in a row gives one {@code OVERFLOW} of it (the pipeline rescans it and reports
+ * why), and is polled again: once it can be listed, the difference with its last good listing is reported. A failure
+ * on one poll only is passed over: on Windows a directory is briefly unlistable while another process holds it
+ * without sharing (a sharing violation) or while its deletion waits for a handle to close.
  *
  * <p>Batch order: unpaired deletions, every first half, every second half, creations, modifications, then the
  * watches that ended. All first halves go before any second half so that chains ({@code a→b, c→a}) and swaps pair
@@ -94,7 +96,8 @@ final class PollingChannel implements WatchChannel {
         Path path;
         final Object dirKey;
         Map<String, Entry> entries;
-        boolean failing;
+        /** Polls in a row that could not list it (0: the last one could). */
+        int failedPolls;
 
         Watch(Path path, Object dirKey, Map<String, Entry> entries) {
             this.path = path;
@@ -326,10 +329,11 @@ final class PollingChannel implements WatchChannel {
             Seen s = seen.get(w);
             if (s.entries != null) {
                 w.entries = s.entries;
-                w.failing = false;
+                w.failedPolls = 0;
             } else if (s.failure != null) {
-                if (!w.failing) {
-                    w.failing = true; // reported once, until it can be listed again
+                // a failure on one poll only is passing (a deletion pending while another handle is open, a
+                // sharing violation on Windows); on the second in a row it is reported, once until it lists again
+                if (++w.failedPolls == 2) {
                     batch.add(RawEvent.overflow(w, ""));
                 }
             } else {
