@@ -117,14 +117,21 @@ import reactor.core.scheduler.Schedulers;
  *   <li>The JDK {@code WatchService} ({@link Backend#WATCH_SERVICE}): one registration per directory, one reader
  *       thread ({@code vigil-watchservice-N}) per JVM; the JDK reports no rename pairs (a rename is {@code DELETED}
  *       plus {@code CREATED}) and reads the OS on a thread of its own, so {@link #ready()} covers what the JDK has
- *       handed over; {@link #sync()} is the barrier for changes just made.</li>
+ *       handed over; {@link #sync()} is the barrier for changes just made. On Windows the JDK keeps one handle per
+ *       registered directory, shared for deletion; deleting the root fails the JDK's read there, which ends the
+ *       stream with {@code DELETED} of the root (under Wine 8 that read never fails and nothing is reported until
+ *       {@code cancel()}, which releases the handle and lets the deletion complete).</li>
  *   <li>Polling ({@link Backend#POLLING}): every watched directory is listed, and its entries' attributes read, every
  *       {@link Builder#pollInterval(Duration)}, on one thread ({@code vigil-poll-N}) per JVM that exists only while
  *       there is work; the polls are timed by {@link Builder#scheduler(Scheduler)}. A change is delivered up to one
  *       interval late, a change undone within one interval is not seen, and a rename is paired by inode when the
  *       file kept its size and modification time (otherwise, and where the file system has no inodes, it is
- *       {@code DELETED} plus {@code CREATED}). A directory that can no longer be listed gives one {@code OVERFLOW}
- *       scoped to it. {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
+ *       {@code DELETED} plus {@code CREATED}; always on Windows, where the JDK gives no file key). A directory that
+ *       cannot be listed on two polls in a row gives one {@code OVERFLOW} scoped to it. A directory is open only
+ *       while its names are read, never while attributes are, so that on Windows a rename or deletion of it is
+ *       not refused because Vigil is polling (tested under Wine 8, whose listing does not share deletion: there a
+ *       rename or deletion of that directory in that instant fails with a sharing violation and must be retried).
+ *       {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
  *   <li>Linux names are bytes, which the JDK decodes with {@code sun.jnu.encoding} (UTF-8 on current systems): a
  *       name that is not valid UTF-8 is reported with U+FFFD replacement characters, a path that names no file,
  *       and a directory with such a name is not watched inside (no {@code Path} can reach it). The session goes
