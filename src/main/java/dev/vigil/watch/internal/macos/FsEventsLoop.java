@@ -188,14 +188,17 @@ final class FsEventsLoop implements Runnable {
         try {
             while (true) {
                 Runnable t = tasks.take();
-                if (t == STOP) {
-                    return;
+                if (t == STOP || dead) {
+                    return; // (die() ran the tasks queued after it)
                 }
                 try {
                     t.run();
                 } catch (Throwable e) {
                     Exceptions.throwIfJvmFatal(e);
                     Operators.onErrorDropped(e, Context.empty());
+                }
+                if (dead) {
+                    return;
                 }
             }
         } catch (Throwable e) { // a JVM error, or an interrupt nobody sends
