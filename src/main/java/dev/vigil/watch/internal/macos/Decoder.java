@@ -237,7 +237,8 @@ final class Decoder {
         if ((f & Flags.ITEM_MODIFIED) != 0 && !now.entry.directory()) {
             out.add(new RawEvent(key, RawKind.MODIFIED, now.rel, now.type(), 0));
         }
-        if ((f & Flags.ATTRIBUTE_CHANGES) != 0) {
+        boolean content = (f & Flags.ITEM_MODIFIED) != 0 && !now.entry.directory();
+        if ((f & Flags.ATTRIBUTE_CHANGES) != 0 && !content) { // a write changes the times too: one change
             out.add(new RawEvent(key, RawKind.ATTRIBUTES, now.rel, now.type(), 0));
         }
     }
