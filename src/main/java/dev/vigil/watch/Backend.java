@@ -51,7 +51,12 @@ public enum Backend {
      * one handle per root for its whole subtree. Windows only.
      */
     WINDOWS("windows"),
-    /** macOS FSEvents. Not implemented yet: naming it fails the session, saying so. */
+    /**
+     * macOS FSEvents through JNA: one stream per root for its whole subtree, renames paired by inode (macOS 10.13+),
+     * coalesced flags resolved against the disk, {@code MustScanSubDirs} and dropped events reported as
+     * {@code OVERFLOW} and rescanned. macOS only. <strong>Not yet run on macOS</strong> (tested with recorded
+     * callback sequences on Linux), so {@link #AUTO} does not choose it: name it to use it.
+     */
     FSEVENTS("fsevents"),
     /**
      * The JDK's {@link java.nio.file.WatchService}, one registration per directory: portable, needs no native code,

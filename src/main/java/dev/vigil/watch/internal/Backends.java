@@ -4,6 +4,7 @@ import dev.vigil.watch.Backend;
 import dev.vigil.watch.WatchException;
 import dev.vigil.watch.internal.jdk.JdkWatchServiceBackend;
 import dev.vigil.watch.internal.linux.InotifyBackend;
+import dev.vigil.watch.internal.macos.FsEventsBackend;
 import dev.vigil.watch.internal.polling.PollingBackend;
 import dev.vigil.watch.internal.windows.WindowsBackend;
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class Backends {
     private static final Map<Backend, Supplier<WatchBackend>> BY_KIND = new EnumMap<>(Map.of(
             Backend.INOTIFY, InotifyBackend::shared,
             Backend.WINDOWS, WindowsBackend::shared,
-            Backend.FSEVENTS, () -> Unimplemented.FSEVENTS,
+            Backend.FSEVENTS, FsEventsBackend::shared,
             Backend.WATCH_SERVICE, JdkWatchServiceBackend::shared,
             Backend.POLLING, PollingBackend::shared));
     /** The native backends: one of them is expected on its OS, so falling back from it is worth a log line. */
@@ -139,7 +140,7 @@ public final class Backends {
         }
         List<Map.Entry<Backend, WatchBackend>> all = new ArrayList<>();
         BY_KIND.forEach((k, s) -> {
-            if (k != Backend.FSEVENTS) {
+            if (k != Backend.FSEVENTS) { // not yet run on macOS: used only when named
                 all.add(Map.entry(k, s.get()));
             }
         });
@@ -188,44 +189,6 @@ public final class Backends {
 
         public WrongOs(String message) {
             super(message, null, null, 0, null);
-        }
-    }
-
-    /** A backend named by the API that does not exist yet. */
-    private static final class Unimplemented implements WatchBackend {
-        static final Unimplemented FSEVENTS = new Unimplemented("fsevents",
-                "FSEvents is not implemented yet (it will be macOS only); use watchservice or polling");
-        private final String name;
-        private final String why;
-
-        private Unimplemented(String name, String why) {
-            this.name = name;
-            this.why = why;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int priority() {
-            return Integer.MIN_VALUE;
-        }
-
-        @Override
-        public Optional<Throwable> unavailabilityCause() {
-            return Optional.of(new WrongOs(why));
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return Capabilities.PER_DIRECTORY;
-        }
-
-        @Override
-        public WatchChannel open(RawEventListener listener) throws IOException {
-            throw new WatchException(why, null, null, 0, null);
         }
     }
 }
