@@ -479,6 +479,9 @@ public final class FileWatcher {
                     overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
             WatchBackend seam = testBackend;
             Backend kind = backendKind;
+            if (seam == null) {
+                Backends.prepare(kind);
+            }
             return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
                     writeStability, writePoll);
         }
