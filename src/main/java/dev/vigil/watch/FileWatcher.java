@@ -46,6 +46,8 @@ import reactor.core.scheduler.Schedulers;
  * subscriber that blocks in {@code onNext}, even for good, holds up only itself (and one delivery thread). Its own
  * changes keep being merged meanwhile, within {@link Builder#maxPendingPaths(int)}, and are delivered when it
  * returns. Both pools keep no thread when there is no work. Use {@code publishOn} to choose where your code runs.
+ * The first {@link Builder#build()} of the JVM also starts one short-lived daemon thread, {@code vigil-probe}, that
+ * probes the backend in advance (loading native code) and ends; a session started meanwhile waits for its result.
  *
  * <h2>Readiness</h2>
  * {@code subscribe(..)} never blocks: the session is established (backend chosen, every watch installed, the roots
@@ -463,7 +465,8 @@ public final class FileWatcher {
         }
 
         /**
-         * Validates and builds.
+         * Validates and builds. The first call of the JVM starts probing the backend on a short-lived daemon thread
+         * (see the class documentation); its failures are reported by the sessions, not here.
          *
          * @throws IllegalStateException when no root was given
          * @throws java.util.regex.PatternSyntaxException when a glob or regex is malformed
