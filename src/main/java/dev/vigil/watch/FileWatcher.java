@@ -46,8 +46,6 @@ import reactor.core.scheduler.Schedulers;
  * subscriber that blocks in {@code onNext}, even for good, holds up only itself (and one delivery thread). Its own
  * changes keep being merged meanwhile, within {@link Builder#maxPendingPaths(int)}, and are delivered when it
  * returns. Both pools keep no thread when there is no work. Use {@code publishOn} to choose where your code runs.
- * The first {@link Builder#build()} of the JVM also starts one short-lived daemon thread, {@code vigil-probe}, that
- * probes the backend in advance (loading native code) and ends; a session started meanwhile waits for its result.
  *
  * <h2>Readiness</h2>
  * {@code subscribe(..)} never blocks: the session is established (backend chosen, every watch installed, the roots
@@ -465,8 +463,7 @@ public final class FileWatcher {
         }
 
         /**
-         * Validates and builds. The first call of the JVM starts probing the backend on a short-lived daemon thread
-         * (see the class documentation); its failures are reported by the sessions, not here.
+         * Validates and builds.
          *
          * @throws IllegalStateException when no root was given
          * @throws java.util.regex.PatternSyntaxException when a glob or regex is malformed
@@ -482,9 +479,6 @@ public final class FileWatcher {
                     overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
             WatchBackend seam = testBackend;
             Backend kind = backendKind;
-            if (seam == null) {
-                Backends.prepare(kind);
-            }
             return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
                     writeStability, writePoll);
         }

@@ -37,7 +37,6 @@ public final class Backends {
     /** The native backends: one of them is expected on its OS, so falling back from it is worth a log line. */
     private static final List<Backend> NATIVE = List.of(Backend.INOTIFY, Backend.WINDOWS);
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
-    private static final AtomicBoolean PREPARED = new AtomicBoolean();
 
     private Backends() {
     }
@@ -134,33 +133,6 @@ public final class Backends {
         }
         String msg = "no file-watching backend is available on this machine:" + why;
         throw new WatchException(msg, null, null, 0, null);
-    }
-
-    /**
-     * Starts, once per JVM, probing the backend that {@link #select} would give for {@code requested} and loading its
-     * lister, on a daemon thread ({@code vigil-probe}) that ends when done. A first session starting meanwhile waits
-     * for that probe (backends probe under a lock and remember the result) instead of doing it itself: the probe
-     * (loading JNA and its native library, binding the natives) then runs on another core beside the caller's own
-     * class loading (Reactor) instead of after it. Failures are left for the session's own probe to report.
-     */
-    public static void prepare(Backend requested) {
-        if (PREPARED.compareAndSet(false, true)) {
-            startProbe(requested);
-        }
-    }
-
-    /** The probing thread of {@link #prepare}, started (each call starts one). */
-    static Thread startProbe(Backend requested) {
-        Thread t = new Thread(() -> {
-            try {
-                select(requested).backend().lister();
-            } catch (Throwable e) { // the session's own select reports it, with its context
-                reactor.core.Exceptions.throwIfJvmFatal(e);
-            }
-        }, "vigil-probe");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /**

@@ -41,7 +41,7 @@ public final class Driver {
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
         int rounds = 5;
         List<String> peers = List.of("vigil", "jdk", "inotifywait", "none");
-        List<String> phases = List.of("idle", "again", "latency", "burst");
+        List<String> phases = List.of("idle", "latency", "burst", "again");
         String inotifywait = "inotifywait";
         int againRuns = 5;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -132,8 +132,8 @@ public final class Driver {
               --rounds N            rounds; each runs every peer once, order alternating (default 5)
               --peers a,b           peers to run: vigil,jdk,inotifywait,none (default all four; "none" watches
                                     nothing: the JVM floor, measured for startup and idle only)
-              --phases a,b          workloads after startup: idle,again,latency,burst (default all; "again":
-                                    a second watcher started 5 times in the running JVM, Java peers only)
+              --phases a,b          workloads after startup: idle,latency,burst,again (default all; "again",
+                                    always last: a second watcher started 5 times in the running JVM, Java peers only)
               --java PATH           java launcher for the children (default: the driver's)
               --inotifywait PATH    inotifywait (inotify-tools) for the native peer (default: on PATH)
               --jvm-flags "..."     flags for the Java children (default "-Xss512k -XX:+UseSerialGC -Xmx256m";
@@ -362,14 +362,15 @@ public final class Driver {
             if (cfg.phases.contains("idle")) {
                 idle(run, c);
             }
-            if (isJava(peer) && !peer.equals("none") && cfg.phases.contains("again")) {
-                again(run, c);
-            }
             if (!peer.equals("none") && cfg.phases.contains("latency")) {
                 latency(run, c);
             }
             if (!peer.equals("none") && cfg.phases.contains("burst")) {
                 burst(run, c, burstRoot);
+            }
+            // last: its watchers' heap would otherwise count in the burst's peak RSS
+            if (isJava(peer) && !peer.equals("none") && cfg.phases.contains("again")) {
+                again(run, c);
             }
             synchronized (c.errors) {
                 if (!c.errors.isEmpty()) {
