@@ -2,7 +2,7 @@
 # End-to-end benchmark: Vigil vs the JDK WatchService (each in its own child JVM) vs inotifywait (inotify-tools, C).
 # Builds the library (installs it into ~/.m2), builds the harness, runs it, prints a Markdown report
 # (also saved under benchmarks/results/). Options are passed to the driver: see --help, e.g.
-#   benchmarks/run-e2e.sh                    # full run: 5 rounds, about 5 minutes
+#   benchmarks/run-e2e.sh                    # full run: 5 rounds, about 7 minutes on a quiet machine
 #   benchmarks/run-e2e.sh --rounds 1 --peers jdk
 #   benchmarks/run-e2e.sh --quick            # smoke test, seconds
 # Environment: JAVA (launcher for driver and children, default: java on PATH), SKIP_BUILD=1 to reuse the jars.
