@@ -437,7 +437,7 @@ public final class FileSystemWatcher implements AutoCloseable {
      * only (starting as {@link #setEnableRaisingEvents} does, before the timeout begins), without calling the
      * listeners; a change made before that start is complete is not seen, so enable raising first when the change
      * may come at once. Several threads may wait at once; each is given the first matching change raised after it
-     * began waiting.
+     * began waiting, once the listeners of that change have returned.
      *
      * @throws IllegalStateException after {@link #close()}, or when the watcher is closed during the wait
      * @throws UncheckedIOException when watching fails (see {@link #setEnableRaisingEvents}), also during the wait
@@ -698,14 +698,6 @@ public final class FileSystemWatcher implements AutoCloseable {
         }
         Change c = new Change(type, e.path(), root.relativize(e.path()).toString(), old,
                 old == null ? null : root.relativize(old).toString(), e.isDirectory());
-        for (Waiter w : waiters) {
-            if (w.types.contains(type)) {
-                w.result.complete(new WaitForChangedResult(type, c.name(), c.oldName(), false));
-            }
-        }
-        if (!enabled) {
-            return; // a watch for waiters only
-        }
         List<Consumer<? super Change>> listeners = switch (type) {
             case CREATED -> created;
             case DELETED -> deleted;
@@ -713,14 +705,19 @@ public final class FileSystemWatcher implements AutoCloseable {
             case RENAMED -> renamed;
         };
         for (Consumer<? super Change> l : listeners) {
-            if (s.stopped) {
-                return;
+            if (s.stopped || !enabled) {
+                break; // stopped meanwhile, or a watch for waiters only
             }
             try {
                 l.accept(c);
             } catch (Throwable t) {
                 Exceptions.throwIfJvmFatal(t);
                 error(t instanceof Exception ? (Exception) t : new RuntimeException(t));
+            }
+        }
+        for (Waiter w : waiters) {
+            if (w.types.contains(type)) {
+                w.result.complete(new WaitForChangedResult(type, c.name(), c.oldName(), false));
             }
         }
     }

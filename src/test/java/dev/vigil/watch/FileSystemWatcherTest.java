@@ -322,6 +322,23 @@ class FileSystemWatcherTest {
         assertThat(raised).isEmpty();
     }
 
+    @Test
+    void theDemoShowsEachCallback() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            dev.vigil.examples.FileSystemWatcherDemo.main(new String[0]);
+        } finally {
+            System.setOut(was);
+        }
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().map(String::strip))
+                .contains("Created: notes.txt", "Changed: notes.txt", "Renamed: draft.md -> draft.txt",
+                        "Created: archive/2024/old.txt", "Deleted: notes.txt", "timedOut=true")
+                .noneMatch(l -> l.startsWith("Error") || l.contains("nothing raised") || l.contains("draft.md ->")
+                        && !l.startsWith("Renamed"));
+    }
+
     private CompletableFuture<WaitForChangedResult> waitInThread(Set<ChangeType> types, Duration timeout) {
         CompletableFuture<WaitForChangedResult> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
