@@ -31,6 +31,9 @@ public final class FileSystemWatcherDemo {
     public static void main(String[] args) throws IOException, InterruptedException {
         boolean scene = args.length == 0;
         Path dir = scene ? Files.createTempDirectory("vigil-fsw-demo") : Path.of(args[0]);
+        if (scene) {
+            Files.createFile(dir.resolve("draft.md"));
+        }
         Semaphore raised = new Semaphore(0);
         try (FileSystemWatcher fsw = new FileSystemWatcher(dir, scene ? "*.txt" : args.length > 1 ? args[1] : "*")) {
             fsw.setIncludeSubdirectories(true);
@@ -49,10 +52,8 @@ public final class FileSystemWatcherDemo {
             step("touch notes.txt", () -> Files.createFile(dir.resolve("notes.txt")), raised);
             step("echo hello >> notes.txt",
                     () -> Files.writeString(dir.resolve("notes.txt"), "hello\n", StandardOpenOption.APPEND), raised);
-            step("touch draft.md; mv draft.md draft.txt   (draft.md is no *.txt: only the rename is raised)", () -> {
-                Files.createFile(dir.resolve("draft.md"));
-                Files.move(dir.resolve("draft.md"), dir.resolve("draft.txt"));
-            }, raised);
+            step("mv draft.md draft.txt   (draft.md was no *.txt: raised because the new name is)",
+                    () -> Files.move(dir.resolve("draft.md"), dir.resolve("draft.txt")), raised);
             step("mkdir -p archive/2024; touch archive/2024/old.txt",
                     () -> Files.createFile(Files.createDirectories(dir.resolve("archive/2024")).resolve("old.txt")),
                     raised);

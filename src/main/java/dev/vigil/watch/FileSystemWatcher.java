@@ -534,9 +534,13 @@ public final class FileSystemWatcher implements AutoCloseable {
         this.testBackend = backend;
     }
 
-    /** Starts or stops the session so that it runs exactly while raising is on or someone waits. */
+    /**
+     * Starts or stops the session so that it runs exactly while raising is on or someone waits; when it runs,
+     * returns once it is established (not holding this object's lock while it waits).
+     */
     private void reconcile() {
         Session started = null;
+        Session running;
         synchronized (this) {
             boolean wanted = !closed && (enabled || !waiters.isEmpty());
             if (!wanted && session != null) {
@@ -545,9 +549,13 @@ public final class FileSystemWatcher implements AutoCloseable {
             } else if (wanted && session == null) {
                 session = started = new Session(watcher());
             }
+            running = session;
         }
         if (started != null) {
-            started.begin();
+            started.watcher.events().subscribe(started);
+        }
+        if (running != null) {
+            running.awaitEstablished();
         }
     }
 
@@ -599,9 +607,8 @@ public final class FileSystemWatcher implements AutoCloseable {
             this.watcher = watcher;
         }
 
-        /** Subscribes and waits (not holding the watcher's lock) until established; throws when that fails. */
-        void begin() {
-            watcher.events().subscribe(this);
+        /** Waits until established (or stopped); throws when establishing failed. */
+        void awaitEstablished() {
             try {
                 established.join();
             } catch (java.util.concurrent.CompletionException e) {
@@ -618,6 +625,7 @@ public final class FileSystemWatcher implements AutoCloseable {
         void stop() {
             stopped = true;
             watcher.close();
+            established.complete(null); // nothing to wait for any more (it may never have been subscribed)
         }
 
         @Override
@@ -651,6 +659,7 @@ public final class FileSystemWatcher implements AutoCloseable {
 
         @Override
         protected void hookOnComplete() {
+            established.complete(null);
             if (!stopped) { // the path was deleted or moved away
                 ended(this, new WatchException("the watched directory " + watcher.roots().get(0) + " was deleted or "
                         + "moved away: raising events stopped; re-create it and enable raising events again",
