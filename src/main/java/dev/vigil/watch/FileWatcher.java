@@ -34,8 +34,9 @@ import reactor.core.scheduler.Schedulers;
  *        .subscribe(e -> ingest(e.path()));
  * }</pre>
  *
- * <p>A {@code FileWatcher} is immutable and thread-safe; it holds no OS resource by itself. Each subscription
- * to {@link #events()} is one <em>watch session</em> that owns its watches until it ends.
+ * <p>A {@code FileWatcher} is thread-safe and, until {@link #close()}, immutable; it holds no OS resource by itself.
+ * Each subscription to {@link #events()} is one <em>watch session</em> that owns its watches until it ends, or until
+ * the watcher is closed.
  *
  * <h2>Threading</h2>
  * Each backend has one daemon reader thread per JVM, shared by all sessions, that only reads the OS and queues what
@@ -75,6 +76,12 @@ import reactor.core.scheduler.Schedulers;
  * removal runs on the session's queue, so {@code cancel()} returns at once.
  * Disposing a subscriber before its {@code onSubscribe} releases everything once the session is established. The
  * backend's shared resources (its descriptor and reader thread) stay open for the life of the JVM and are reused.
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #close()} ends every session of the watcher with {@code onComplete} and makes later subscriptions complete
+ * at once: the way for an owner (a Spring bean, a service) to end its streams when it shuts down, so that a
+ * server-sent-events response ends instead of holding up a graceful shutdown. A watcher that is never closed needs
+ * no cleanup beyond cancelling its subscriptions.
  *
  * <h2>Errors</h2>
  * <ul>
@@ -140,7 +147,7 @@ import reactor.core.scheduler.Schedulers;
  *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
  * </ul>
  */
-public final class FileWatcher {
+public final class FileWatcher implements AutoCloseable {
 
     private final WatchSpec spec;
     private final Backends.Chooser backend;
@@ -212,7 +219,41 @@ public final class FileWatcher {
         Scheduler timer = spec.scheduler() != null ? spec.scheduler() : Schedulers.parallel();
         Flux<FileEvent> events = new FluxWatch(spec, timer, backend, syncs);
         return writeStability == null ? events : new WriteFinish(events, writeStability, writePoll,
-                spec.maxPendingPaths(), timer, Schedulers.boundedElastic());
+                spec.maxPendingPaths(), timer, Schedulers.boundedElastic(), syncs::isClosed);
+    }
+
+    /**
+     * Ends every session of this watcher and refuses new ones. Idempotent; callable from any thread, including from
+     * an {@code onNext} of one of its sessions; never blocks: it returns once the release of each session has been
+     * started, without waiting for it.
+     * <ul>
+     *   <li>Each live session is released at once, as by {@code cancel()}: its OS watches are removed on the
+     *       session's queue (moments after this call returns; on Windows the handles close on the completion port's
+     *       thread), its buffer, pending renames and timers dropped, even while an {@code onNext} of the session
+     *       is stuck on another thread.</li>
+     *   <li>Its subscriber then gets {@code onComplete}, on a delivery thread, or, when an {@code onNext} is running,
+     *       right after it returns (never concurrently with it): at once, whatever its demand. Changes not yet
+     *       delivered are dropped, including those held by {@link Builder#awaitWriteFinish(Duration)}. To deliver
+     *       every change made before closing, wait for {@link #sync()} first:
+     *       {@code watcher.sync().timeout(Duration.ofSeconds(5)).onErrorComplete().then(Mono.fromRunnable(watcher::close))}.
+     *       A session still being established is completed once it is (after its {@code onSubscribe}); a session
+     *       that had already ended (cancelled, failed, completed) is left alone.</li>
+     *   <li>Afterwards, {@link #events()} completes at once ({@code onSubscribe}, then {@code onComplete}, opening
+     *       nothing), and {@link #ready()} and {@link #sync()} complete at once. A {@link #sync()} or
+     *       {@link #ready()} waiting on a session when it is closed completes.</li>
+     * </ul>
+     * The backend's shared resources (its descriptor and reader thread) stay open for the JVM's next watcher, as
+     * after a cancel. As an {@link AutoCloseable}, a watcher may be used in try-with-resources or declared as a bean
+     * whose destroy method is {@code close}.
+     */
+    @Override
+    public void close() {
+        syncs.close();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return syncs.isClosed();
     }
 
     /**

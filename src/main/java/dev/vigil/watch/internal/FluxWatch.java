@@ -49,7 +49,11 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSession session = new WatchSession(spec, timer, s);
         s.session = session;
         s.early = actual.getClass().getName().equals(LAMBDA_SUBSCRIBER);
-        syncs.add(session);
+        if (!syncs.add(session, s::close)) {
+            runAll(session.close()); // the watcher is closed: this stream is over before it began
+            Operators.complete(actual);
+            return;
+        }
         if (s.early) {
             actual.onSubscribe(s); // demand and cancellation wait in s until the session is established
         }
@@ -63,6 +67,8 @@ public final class FluxWatch extends Flux<FileEvent> {
                 if (s.early) {
                     s.error = Operators.onOperatorError(t, actual.currentContext());
                     WatchThreads.deliver(s::start); // onError through the drain, unless cancelled meanwhile
+                } else if (s.closing) {
+                    WatchThreads.deliver(() -> Operators.complete(actual));
                 } else {
                     WatchThreads.deliver(() -> Operators.error(actual, Operators.onOperatorError(t,
                             actual.currentContext())));
@@ -89,6 +95,8 @@ public final class FluxWatch extends Flux<FileEvent> {
         boolean early;
         volatile boolean subscribed;
         volatile boolean cancelled;
+        /** The watcher was closed: complete once no {@code onNext} runs. */
+        volatile boolean closing;
         volatile boolean rootsGone;
         volatile Throwable error;
         private boolean terminated;
@@ -128,6 +136,16 @@ public final class FluxWatch extends Flux<FileEvent> {
             cancelled = true;
             release();
             drainHere();
+        }
+
+        /**
+         * The watcher was closed: releases at once (as {@link #cancel()}), then completes on a delivery thread, or
+         * right after an {@code onNext} in progress returns.
+         */
+        void close() {
+            closing = true;
+            release();
+            drain();
         }
 
         @Override
@@ -177,6 +195,11 @@ public final class FluxWatch extends Flux<FileEvent> {
                     release();
                     return;
                 }
+                if (closing) {
+                    terminated = true; // released by close(); what was not delivered is dropped
+                    actual.onComplete();
+                    return;
+                }
                 Throwable err = error;
                 if (err != null) {
                     terminated = true;
@@ -200,7 +223,7 @@ public final class FluxWatch extends Flux<FileEvent> {
                     }
                     actual.onNext(ev);
                     e++;
-                    if (cancelled) {
+                    if (cancelled || closing) {
                         break;
                     }
                 }
