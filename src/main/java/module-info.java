@@ -18,5 +18,6 @@ module dev.vigil {
     opens dev.vigil.watch.internal.linux to com.sun.jna;
     opens dev.vigil.watch.internal.linux.jna to com.sun.jna;
     opens dev.vigil.watch.internal.windows to com.sun.jna;
+    opens dev.vigil.watch.internal.macos to com.sun.jna;
     opens dev.vigil.crash.internal.windows to com.sun.jna;
 }

@@ -18,15 +18,25 @@ import java.util.stream.Collectors;
  *       (and checked by {@link FileWatcher.Builder#build()}); an unknown value fails with an
  *       {@link IllegalArgumentException} listing the valid ones.</li>
  *   <li>Otherwise the builder's choice, {@link #AUTO} by default.</li>
- *   <li>{@link #AUTO} takes the available backend of highest priority: the native one of the OS
- *       ({@link #INOTIFY}, {@link #WINDOWS}), else {@link #WATCH_SERVICE}, else {@link #POLLING}. When a native
+ *   <li>{@link #AUTO} takes, for each root, the available backend of highest priority: the native one of the OS
+ *       ({@link #INOTIFY}, {@link #WINDOWS}), else {@link #WATCH_SERVICE}, else {@link #POLLING}; but a root whose
+ *       file system does not report its changes to that backend gets {@link #POLLING}, while the other roots of
+ *       the same watcher keep the native one. On Linux that is a root on NFS, SMB/CIFS, 9p (WSL's {@code /mnt/c},
+ *       VM shares), FUSE (sshfs, bindfs, virtiofs), Ceph, AFS, Coda, GFS2, OCFS2 or Lustre, told by the
+ *       {@code statfs(2)} type of its file system (overlayfs, tmpfs and local disks keep inotify; where the JDK's
+ *       {@code WatchService} is the choice, by the type of its {@link java.nio.file.FileStore}); on Windows a
+ *       root on a network drive ({@code GetDriveTypeW} says {@code DRIVE_REMOTE}: mapped drives, UNC shares). The
+ *       choice is made for the root itself: a mount point below it does not change it. When a native
  *       backend exists for the OS but cannot be used (JNA cannot load its native library, for example from a
  *       {@code noexec} temporary directory; the kernel refuses an inotify instance), the reason is logged once at
  *       {@code INFO} through {@link System.Logger} ({@code dev.vigil.watch}) and kept in the messages.</li>
- *   <li>A backend named explicitly (builder or property) that is not available here makes the session fail with
- *       a {@link WatchException} saying why (for example "inotify: Linux only").</li>
+ *   <li>A backend named explicitly (builder or property) is used for every root, whatever its file system (for
+ *       example {@link #WINDOWS} for an SMB share whose server does send change notifications). One that is not
+ *       available here makes the session fail with a {@link WatchException} saying why (for example "inotify:
+ *       Linux only").</li>
  * </ul>
- * {@link FileWatcher#backends()} tells which backend each root gets; each session also logs it at {@code DEBUG}.
+ * {@link FileWatcher#backends()} tells which backend each root gets; each session also logs it, and why, at
+ * {@code DEBUG}.
  */
 public enum Backend {
     /** The best available backend (see the class documentation). */
@@ -41,7 +51,12 @@ public enum Backend {
      * one handle per root for its whole subtree. Windows only.
      */
     WINDOWS("windows"),
-    /** macOS FSEvents. Not implemented yet: naming it fails the session, saying so. */
+    /**
+     * macOS FSEvents through JNA: one stream per root for its whole subtree, renames paired by inode (macOS 10.13+),
+     * coalesced flags resolved against the disk, {@code MustScanSubDirs} and dropped events reported as
+     * {@code OVERFLOW} and rescanned. macOS only. <strong>Not yet run on macOS</strong> (tested with recorded
+     * callback sequences on Linux), so {@link #AUTO} does not choose it: name it to use it.
+     */
     FSEVENTS("fsevents"),
     /**
      * The JDK's {@link java.nio.file.WatchService}, one registration per directory: portable, needs no native code,

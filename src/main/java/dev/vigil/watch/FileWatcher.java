@@ -35,8 +35,9 @@ import reactor.core.scheduler.Schedulers;
  *        .subscribe(e -> ingest(e.path()));
  * }</pre>
  *
- * <p>A {@code FileWatcher} is immutable and thread-safe; it holds no OS resource by itself. Each subscription
- * to {@link #events()} is one <em>watch session</em> that owns its watches until it ends.
+ * <p>A {@code FileWatcher} is thread-safe and, until {@link #close()}, immutable; it holds no OS resource by itself.
+ * Each subscription to {@link #events()} is one <em>watch session</em> that owns its watches until it ends, or until
+ * the watcher is closed.
  *
  * <h2>Threading</h2>
  * Each backend has one daemon reader thread per JVM, shared by all sessions, that only reads the OS and queues what
@@ -79,10 +80,17 @@ import reactor.core.scheduler.Schedulers;
  * With a state file, the session first reads what the OS still has and saves its state, then removes its watches;
  * {@link #saveState()} completes when that is done.
  *
+ * <h2>Lifecycle</h2>
+ * {@link #close()} ends every session of the watcher with {@code onComplete} and makes later subscriptions complete
+ * at once: the way for an owner (a Spring bean, a service) to end its streams when it shuts down, so that a
+ * server-sent-events response ends instead of holding up a graceful shutdown. A watcher that is never closed needs
+ * no cleanup beyond cancelling its subscriptions.
+ *
  * <h2>Errors</h2>
  * <ul>
  *   <li>A root that is missing, not a directory, or unreadable: {@link WatchRootException} (before any event).</li>
- *   <li>An OS watch limit reached: {@link WatchLimitException} naming the limit and how to raise it.</li>
+ *   <li>An OS watch limit reached: {@link WatchLimitException} naming the limit and how to raise it (or, with
+ *       {@link Builder#pollBeyondWatchLimit(boolean)}, the directories beyond it are polled).</li>
  *   <li>Lost events: {@link FileEvent.Kind#OVERFLOW} events or {@link WatchOverflowException}, per
  *       {@link Builder#overflowStrategy(OverflowStrategy)}.</li>
  *   <li>A subdirectory that cannot be watched (permission denied): an {@code OVERFLOW} event scoped to it whose
@@ -104,7 +112,10 @@ import reactor.core.scheduler.Schedulers;
  *
  * <h2>Platform differences</h2>
  * The backend is chosen per {@link Builder#backend(Backend)} and the system property {@value Backend#PROPERTY}
- * (see {@link Backend}); {@link #backends()} tells which one each root gets.
+ * (see {@link Backend}); by default each root gets the native one, or polling when its file system does not report
+ * changes natively (a network or FUSE file system, a network drive), in one session. {@link #backends()} tells
+ * which one each root gets. Renames between two roots watched by different backends are a {@code DELETED} and a
+ * {@code CREATED}.
  * <ul>
  *   <li>Linux (inotify): one inotify instance and one reader thread ({@code vigil-inotify-N}) per JVM; recursion is
  *       done by the watcher, one watch per directory (counted against {@code fs.inotify.max_user_watches});
@@ -123,14 +134,21 @@ import reactor.core.scheduler.Schedulers;
  *   <li>The JDK {@code WatchService} ({@link Backend#WATCH_SERVICE}): one registration per directory, one reader
  *       thread ({@code vigil-watchservice-N}) per JVM; the JDK reports no rename pairs (a rename is {@code DELETED}
  *       plus {@code CREATED}) and reads the OS on a thread of its own, so {@link #ready()} covers what the JDK has
- *       handed over; {@link #sync()} is the barrier for changes just made.</li>
+ *       handed over; {@link #sync()} is the barrier for changes just made. On Windows the JDK keeps one handle per
+ *       registered directory, shared for deletion; deleting the root fails the JDK's read there, which ends the
+ *       stream with {@code DELETED} of the root (under Wine 8 that read never fails and nothing is reported until
+ *       {@code cancel()}, which releases the handle and lets the deletion complete).</li>
  *   <li>Polling ({@link Backend#POLLING}): every watched directory is listed, and its entries' attributes read, every
  *       {@link Builder#pollInterval(Duration)}, on one thread ({@code vigil-poll-N}) per JVM that exists only while
  *       there is work; the polls are timed by {@link Builder#scheduler(Scheduler)}. A change is delivered up to one
  *       interval late, a change undone within one interval is not seen, and a rename is paired by inode when the
  *       file kept its size and modification time (otherwise, and where the file system has no inodes, it is
- *       {@code DELETED} plus {@code CREATED}). A directory that can no longer be listed gives one {@code OVERFLOW}
- *       scoped to it. {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
+ *       {@code DELETED} plus {@code CREATED}; always on Windows, where the JDK gives no file key). A directory that
+ *       cannot be listed on two polls in a row gives one {@code OVERFLOW} scoped to it. A directory is open only
+ *       while its names are read, never while attributes are, so that on Windows a rename or deletion of it is
+ *       not refused because Vigil is polling (tested under Wine 8, whose listing does not share deletion: there a
+ *       rename or deletion of that directory in that instant fails with a sharing violation and must be retried).
+ *       {@link #ready()} covers the polls under way; {@link #sync()} waits for the next poll.</li>
  *   <li>Linux names are bytes, which the JDK decodes with {@code sun.jnu.encoding} (UTF-8 on current systems): a
  *       name that is not valid UTF-8 is reported with U+FFFD replacement characters, a path that names no file,
  *       and a directory with such a name is not watched inside (no {@code Path} can reach it). The session goes
@@ -139,7 +157,7 @@ import reactor.core.scheduler.Schedulers;
  *   <li>Changes made through a hard link outside the tree are not reported (the OS reports names, not inodes).</li>
  * </ul>
  */
-public final class FileWatcher {
+public final class FileWatcher implements AutoCloseable {
 
     private final WatchSpec spec;
     private final Backends.Chooser backend;
@@ -179,26 +197,28 @@ public final class FileWatcher {
     /**
      * The backend each root gets, in the order of {@link #roots()}, as a session starting now would choose it: the
      * system property {@value Backend#PROPERTY} if set, else the builder's {@link Builder#backend(Backend)} choice,
-     * with {@link Backend#AUTO} resolved by probing this machine (never {@code AUTO} in the result). Today every
-     * root of a watcher gets the same backend. May block the first time (a probe loads native code). Each session
-     * also logs its choice at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
+     * both for every root alike; under {@link Backend#AUTO}, the best backend of this machine, except for a root on
+     * a file system that does not report its changes to it (NFS, SMB/CIFS, 9p, FUSE and the like on Linux; a network
+     * drive on Windows), which gets {@link Backend#POLLING}. Never {@code AUTO} in the result. Directories that
+     * {@link Builder#pollBeyondWatchLimit(boolean)} polls once a watch limit is reached do not change it. May block
+     * the first time (a probe loads native code; the file system of each root is asked for its type). Each session
+     * also logs each root's backend and why at {@code DEBUG} ({@link System.Logger} {@code dev.vigil.watch}).
      *
      * @throws WatchException when the backend asked for is not available here, saying why
      * @throws IllegalArgumentException when the system property names no backend
      */
     public Map<Path, Backend> backends() throws WatchException {
-        Backends.Selection s;
-        try {
-            s = backend.choose();
-        } catch (WatchException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new WatchException(e.getMessage(), null, null, 0, e);
-        }
-        Backend kind = s.kind() != null ? s.kind() : Backend.AUTO; // AUTO only for a test's own backend
         Map<Path, Backend> out = new LinkedHashMap<>();
         for (Path root : spec.roots()) {
-            out.put(root, kind);
+            Backends.Selection s;
+            try {
+                s = backend.choose(root);
+            } catch (WatchException e) {
+                throw e;
+            } catch (java.io.IOException e) {
+                throw new WatchException(e.getMessage(), null, null, 0, e);
+            }
+            out.put(root, s.kind() != null ? s.kind() : Backend.AUTO); // AUTO only for a test's own backend
         }
         return Collections.unmodifiableMap(out);
     }
@@ -212,7 +232,46 @@ public final class FileWatcher {
         Scheduler timer = spec.scheduler() != null ? spec.scheduler() : Schedulers.parallel();
         Flux<FileEvent> events = new FluxWatch(spec, timer, backend, syncs, state);
         return writeStability == null ? events : new WriteFinish(events, writeStability, writePoll,
-                spec.maxPendingPaths(), timer, Schedulers.boundedElastic());
+                spec.maxPendingPaths(), timer, Schedulers.boundedElastic(), syncs::isClosed);
+    }
+
+    /**
+     * Ends every session of this watcher and refuses new ones. Idempotent; callable from any thread, including from
+     * an {@code onNext} of one of its sessions; never blocks: it returns once the release of each session has been
+     * started, without waiting for it.
+     * <ul>
+     *   <li>Each live session is released at once, as by {@code cancel()}: its OS watches are removed on the
+     *       session's queue (moments after this call returns; on Windows the handles close on the completion port's
+     *       thread), its buffer, pending renames and timers dropped, even while an {@code onNext} of the session
+     *       is stuck on another thread.</li>
+     *   <li>Its subscriber then gets {@code onComplete}, on a delivery thread, or, when an {@code onNext} is running,
+     *       right after it returns (never concurrently with it): at once, whatever its demand. Changes not yet
+     *       delivered are dropped, including those held by {@link Builder#awaitWriteFinish(Duration)}. To deliver
+     *       every change made before closing, wait for {@link #sync()} first:
+     *       {@code watcher.sync().timeout(Duration.ofSeconds(5)).onErrorComplete().then(Mono.fromRunnable(watcher::close))}.
+     *       A session still being established is completed once it is (after its {@code onSubscribe}); a session
+     *       that had already ended (cancelled, failed, completed) is left alone.</li>
+     *   <li>Afterwards, {@link #events()} completes at once ({@code onSubscribe}, then {@code onComplete}, opening
+     *       nothing), and {@link #ready()} and {@link #sync()} complete at once. A {@link #sync()} or
+     *       {@link #ready()} waiting on a session when it is closed completes.</li>
+     * </ul>
+     * With a {@linkplain Builder#stateFile(Path, StateRecovery) state file}, each session still does its final save
+     * after this call returns, as after a cancel: on the session's queue it reads what the OS still has, saves what its
+     * subscriber received (the undelivered changes dropped here are thus reported again by the next session, not
+     * lost), gives the file back, and only then removes its OS watches; {@link #saveState()} waits for that save, and
+     * reports its failure. A session closed before it was established saves nothing and leaves the file as it was.
+     * The backend's shared resources (its descriptor and reader thread) stay open for the JVM's next watcher, as
+     * after a cancel. As an {@link AutoCloseable}, a watcher may be used in try-with-resources or declared as a bean
+     * whose destroy method is {@code close}.
+     */
+    @Override
+    public void close() {
+        syncs.close();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return syncs.isClosed();
     }
 
     /**
@@ -253,9 +312,11 @@ public final class FileWatcher {
      *       subscriber's view (see "What is saved" on {@link Builder#stateFile(Path, StateRecovery)}) on its own
      *       queue; events go on being delivered meanwhile. Saving is optional: the session also saves when it
      *       ends.</li>
-     *   <li>Once the session has ended (cancelled, completed, failed) or while it ends: completes when its final
-     *       save is done, with its outcome. This is how to wait for it before the JVM exits or before subscribing
-     *       again: {@code disposable.dispose(); watcher.saveState().block(Duration.ofSeconds(10));}</li>
+     *   <li>Once the session has ended (cancelled, completed, failed, or the watcher {@linkplain #close() closed})
+     *       or while it ends: completes when its final save is done, with its outcome. This is how to wait for it
+     *       before the JVM exits or before subscribing again:
+     *       {@code disposable.dispose(); watcher.saveState().block(Duration.ofSeconds(10));}, or
+     *       {@code watcher.close(); watcher.saveState().block(Duration.ofSeconds(10));}</li>
      *   <li>No session yet, or one that failed before it was established: completes at once (the file is
      *       untouched).</li>
      * </ul>
@@ -297,9 +358,10 @@ public final class FileWatcher {
         private Duration writePoll;
         private Backend backendKind = Backend.AUTO;
         private Duration pollInterval = WatchSpec.DEFAULT_POLL_INTERVAL;
+        private boolean pollBeyondWatchLimit;
         private Path stateFile;
         private StateRecovery stateRecovery;
-        private WatchBackend testBackend;
+        private Backends.Chooser testChooser;
 
         private Builder() {
         }
@@ -473,10 +535,12 @@ public final class FileWatcher {
         }
 
         /**
-         * The mechanism that reports changes (default {@link Backend#AUTO}: the native one of the OS, else the JDK's
-         * {@code WatchService}, else polling). The system property {@value Backend#PROPERTY}, when set, overrides
-         * this choice for every watcher of the JVM. A backend that is not available when a session starts makes it
-         * fail with a {@link WatchException} saying why. See {@link Backend} for what each one does.
+         * The mechanism that reports changes (default {@link Backend#AUTO}: for each root, the native one of the OS,
+         * else the JDK's {@code WatchService}, else polling, and polling for a root whose file system does not
+         * report changes natively: see {@link Backend}). A backend named here is used for every root, whatever its
+         * file system. The system property {@value Backend#PROPERTY}, when set, overrides this choice for every
+         * watcher of the JVM. A backend that is not available when a session starts makes it fail with a
+         * {@link WatchException} saying why. See {@link Backend} for what each one does.
          */
         public Builder backend(Backend backend) {
             this.backendKind = Objects.requireNonNull(backend, "backend");
@@ -534,7 +598,8 @@ public final class FileWatcher {
          * as "changed" too. Saves happen
          * <ul>
          *   <li>on {@link FileWatcher#saveState()};</li>
-         *   <li>when the stream ends (cancel, completion, error), once the session has read what the OS still had:
+         *   <li>when the stream ends (cancel, completion, error, {@link FileWatcher#close()}), once the session has
+     *       read what the OS still had:
          *       the session's watches are released after that final save, which {@link FileWatcher#saveState()}
          *       waits for. A session that failed before it was established saves nothing.</li>
          * </ul>
@@ -564,9 +629,32 @@ public final class FileWatcher {
             return this;
         }
 
+        /**
+         * Whether the directories that an OS limit on watches refuses are polled instead (default {@code false}: the
+         * session fails with a {@link WatchLimitException} naming the limit and how to raise it). On Linux the limit
+         * is {@code fs.inotify.max_user_watches}, shared by every process of the user: once it is reached, each
+         * directory that gets no watch (and every directory below a root that gets none) is polled every
+         * {@link #pollInterval(Duration)}, with polling's latency, CPU cost and blind spots (see {@link Backend#POLLING}),
+         * while the others keep their native watch; new directories try a native watch first. It is logged once per
+         * session at {@code WARNING} ({@link System.Logger} {@code dev.vigil.watch}) with the limit's message;
+         * {@link FileWatcher#backends()} still names the native backend. {@link FileWatcher#sync()} does not wait for
+         * a poll of those directories: their changes arrive within one interval. Raising the limit stays the better
+         * fix.
+         */
+        public Builder pollBeyondWatchLimit(boolean poll) {
+            this.pollBeyondWatchLimit = poll;
+            return this;
+        }
+
         /** Test seam: the backend to use instead of the detected one (the system property does not apply). */
         Builder backend(WatchBackend backend) {
-            this.testBackend = Objects.requireNonNull(backend, "backend");
+            Objects.requireNonNull(backend, "backend");
+            return backends(root -> Backends.Selection.of(backend));
+        }
+
+        /** Test seam: chooses each root's backend instead of the detection (the system property does not apply). */
+        Builder backends(Backends.Chooser chooser) {
+            this.testChooser = Objects.requireNonNull(chooser, "chooser");
             return this;
         }
 
@@ -584,10 +672,9 @@ public final class FileWatcher {
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
             Backends.forced(); // an unknown value of the property fails here already
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
-                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval);
-            WatchBackend seam = testBackend;
+                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval, pollBeyondWatchLimit);
             Backend kind = backendKind;
-            return new FileWatcher(spec, seam != null ? () -> Backends.Selection.of(seam) : () -> Backends.select(kind),
+            return new FileWatcher(spec, testChooser != null ? testChooser : root -> Backends.select(kind, root),
                     writeStability, writePoll, stateKeeper());
         }
 

@@ -18,6 +18,10 @@
  * watcher.sync().block(Duration.ofSeconds(5));
  * }</pre>
  *
+ * <p>{@link dev.vigil.watch.FileWatcher#close()} ends every stream of a watcher, for owners that shut down. For
+ * callback code, {@link dev.vigil.watch.FileSystemWatcher} gives .NET's {@code FileSystemWatcher} shape (listeners
+ * for created, changed, deleted, renamed and error; {@code waitForChanged}) on top of {@code FileWatcher}.
+ *
  * <p>Errors are typed: {@link dev.vigil.watch.WatchRootException} (bad root),
  * {@link dev.vigil.watch.WatchLimitException} (OS limit reached), {@link dev.vigil.watch.WatchOverflowException}
  * (events lost), {@link dev.vigil.watch.WatchStateException} (unusable state file), all

@@ -92,10 +92,10 @@ class BackendChoiceTest {
         StepVerifier.create(w.events())
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(WatchException.class)
                         .hasMessageContaining("'fsevents' (-Dvigil.watch.backend=fsevents) is not available")
-                        .hasMessageContaining("not implemented yet (it will be macOS only)")
+                        .hasMessageContaining("FSEvents is macOS only")
                         .hasMessageContaining("unset -Dvigil.watch.backend"))
                 .verify(T);
-        assertThatThrownBy(w::backends).isInstanceOf(WatchException.class).hasMessageContaining("not implemented");
+        assertThatThrownBy(w::backends).isInstanceOf(WatchException.class).hasMessageContaining("macOS only");
     }
 
     @Test

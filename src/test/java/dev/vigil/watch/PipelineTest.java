@@ -146,6 +146,30 @@ class PipelineTest {
     }
 
     /**
+     * Found by the soak: {@code d/m} moved where no second half comes (into a directory not yet watched), then
+     * {@code d} renamed to {@code e} before the window ended. The subscriber knows the entry as {@code e/m} by then,
+     * so that is the path its deletion names (the old {@code d/m} named nothing it knew, and {@code e/m} stayed).
+     */
+    @Test
+    void anUnpairedHalfWhoseDirectoryWasRenamedMeanwhileIsDeletedAtItsCurrentPath() throws IOException {
+        Files.createDirectories(dir.resolve("d/m"));
+        Files.createFile(dir.resolve("d/m/f"));
+        Path e = dir.resolve("e");
+        StepVerifier.withVirtualTime(() -> build(watcher().renameWindow(Duration.ofSeconds(5))).events())
+                .then(() -> fake.emit(dir.resolve("d"), MOVED_FROM, "m", true, 9))
+                .then(this::awaitLoop)
+                .then(() -> move(dir.resolve("d"), e))
+                .then(() -> fake.batch(List.of(new Ev(dir, MOVED_FROM, "d", true, 10),
+                        new Ev(dir, MOVED_TO, "e", true, 10))))
+                .expectNextMatches(x -> is(x, Kind.RENAMED, e) && x.previous().orElseThrow().equals(dir.resolve("d")))
+                .then(() -> VirtualTimeScheduler.get().advanceTimeBy(Duration.ofSeconds(5)))
+                .expectNextMatches(x -> is(x, Kind.DELETED, e.resolve("m/f")))
+                .expectNextMatches(x -> is(x, Kind.DELETED, e.resolve("m")) && x.isDirectory())
+                .thenCancel()
+                .verify(T);
+    }
+
+    /**
      * Found by the soak: a directory created, filled and renamed while the subscriber was not asking must not
      * reach it as its content under the old name plus an empty creation under the new one.
      */

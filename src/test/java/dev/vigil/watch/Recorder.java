@@ -44,6 +44,13 @@ final class Recorder extends BaseSubscriber<FileEvent> {
         return subscribe(watcher, new Recorder(oneByOne, oneByOne ? 1 : Long.MAX_VALUE));
     }
 
+    /** Subscribes with unbounded demand and returns at once, without waiting for {@code onSubscribe}. */
+    static Recorder unawaited(FileWatcher watcher) {
+        Recorder r = new Recorder(false, Long.MAX_VALUE);
+        watcher.events().subscribe(r);
+        return r;
+    }
+
     /** Subscribes, then waits for {@code onSubscribe}: the session's readiness signal. */
     private static Recorder subscribe(FileWatcher watcher, Recorder r) {
         watcher.events().subscribe(r);

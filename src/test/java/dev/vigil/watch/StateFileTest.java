@@ -1,6 +1,7 @@
 package dev.vigil.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.vigil.watch.internal.Backends;
 import reactor.test.StepVerifier;
 
 /**
@@ -137,6 +139,70 @@ class StateFileTest {
         assertThat(all).contains(received);
         all.remove(received);
         assertThat(session(watcher(Backend.AUTO), null)).containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    @Test
+    void closingTheWatcherSavesWhatTheSubscriberReceivedAndTheRestComesAgain() throws IOException {
+        session(watcher(Backend.AUTO), null);
+        Files.delete(root.resolve("keep.txt"));
+        write("a.txt", "a");
+        write("b.txt", "b");
+        FileWatcher w = watcher(Backend.AUTO);
+        Recorder stalled = Recorder.stalled(w, 1);
+        recorders.add(stalled);
+        Files.delete(root.resolve("mod.txt"));
+        w.ready().block(T);
+        w.close(); // drops what was not delivered; the final save still runs, after close() returned
+        w.saveState().block(T);
+        await().atMost(T).until(() -> stalled.completed);
+        assertThat(stalled.events).hasSize(1);
+        String received = Recorder.lines(root, new ArrayList<>(stalled.events)).get(0);
+
+        List<String> all = new ArrayList<>(List.of("DELETED keep.txt", "CREATED a.txt", "CREATED b.txt",
+                "DELETED mod.txt"));
+        assertThat(all).contains(received);
+        all.remove(received);
+        assertThat(session(watcher(Backend.AUTO), null)).as("the dropped changes are not lost")
+                .containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    @Test
+    void theFinalSaveCatchesUpWithEveryBackendOfTheSession(@TempDir Path tmp) throws IOException {
+        Path a = Files.createDirectory(tmp.resolve("a"));
+        Path b = Files.createDirectory(tmp.resolve("b"));
+        Files.writeString(a.resolve("x"), "x");
+        Files.writeString(b.resolve("y"), "y");
+        for (Path p : List.of(a.resolve("x"), b.resolve("y"))) {
+            Files.setLastModifiedTime(p, OLD);
+        }
+        // b is polled, rarely: only the final save's catch-up poll can see a change made just before it (and no
+        // sync() of this watcher, which waits for a poll)
+        FileWatcher first = twoBackends(a, b, Duration.ofMinutes(10));
+        assertThat(first.backends().get(b)).isEqualTo(Backend.POLLING);
+        assertThat(first.backends().get(a)).isNotEqualTo(Backend.POLLING);
+        Recorder r = Recorder.watch(first);
+        recorders.add(r);
+        await().atMost(T).until(() -> r.events.size() == 2);
+        assertThat(Recorder.merged(tmp, new ArrayList<>(r.events))).containsExactlyInAnyOrder("CREATED a/x",
+                "CREATED b/y");
+        // modified with a time long before the save: only an event read before the save tells it changed
+        Files.writeString(b.resolve("y"), "longer");
+        Files.setLastModifiedTime(b.resolve("y"), FileTime.from(OLD.toInstant().plusSeconds(1)));
+        r.dispose();
+        first.saveState().block(T);
+
+        FileWatcher second = twoBackends(a, b, Duration.ofMillis(50));
+        Recorder next = Recorder.watch(second);
+        recorders.add(next);
+        assertThat(Recorder.merged(tmp, next.sync(second))).containsExactly("MODIFIED b/y");
+    }
+
+    /** Roots {@code a} and {@code b} in one session, {@code b} polled every {@code interval}, {@code a} native. */
+    private FileWatcher twoBackends(Path a, Path b, Duration interval) {
+        return FileWatcher.builder().root(a).root(b).pollInterval(interval).stateFile(file)
+                .backends(r -> r.equals(b) ? new Backends.Selection(Backends.polling(), Backend.POLLING, "test")
+                        : Backends.select(Backend.AUTO, r))
+                .build();
     }
 
     @Test

@@ -51,7 +51,8 @@ import reactor.core.publisher.Hooks;
  * <p>The run is a sequence of cycles: churn, then a quiescent point (writers and short-lived sessions stopped, each
  * watcher's {@code sync()}), where every live session's view (its events applied to the tree it saw when it started)
  * must equal the disk, every inotify fd must watch exactly the directories of the tree, and the open fds, the Java
- * threads (once Vigil's idle pools have emptied) and the heap after GC are sampled. Flat means: fds equal at every
+ * threads (once Vigil's idle pools have emptied) and the heap after GC are sampled. Flat means: the fds' targets (the
+ * class path's jars aside, which the JVM opens on first use) equal at every
  * quiescent point to the first one (taken after a warm-up cycle), no thread there that was not there then (a JVM or
  * surefire helper may end meanwhile), every inotify fd watching exactly the tree's directories,
  * and the heap after GC in the last minute on average within {@value #HEAP_TOLERANCE_PERCENT}% (plus
@@ -165,6 +166,12 @@ class WatchSoakTest {
                                 + " (unbounded) was told about them:" + tracked.get(0).about(wrong));
                     }
                 }
+                // Every view equals the disk here, so the events logged so far explain nothing that follows; kept,
+                // they would be the test's own heap growth in the figures below (100,000 events per session).
+                for (Tracked t : tracked) {
+                    t.forgetLog();
+                }
+                JOURNAL.clear();
                 long privateOverflows = tracked.get(4).overflows.get() - privateOverflowsBefore;
                 assertThat(privateOverflows).as("kernel overflows seen by the private session in cycle %d", cycle)
                         .isPositive();
@@ -189,7 +196,8 @@ class WatchSoakTest {
                 out("soak: %s", s);
                 if (samples.size() > 1) {
                     Sample first = samples.get(1); // after the warm-up cycle
-                    assertThat(s.fds).as("open fds at cycle %d vs cycle %d", cycle, first.cycle).isEqualTo(first.fds);
+                    assertThat(s.fdTargets).as("open fds (class-path jars aside) at cycle %d vs cycle %d", cycle,
+                            first.cycle).isEqualTo(first.fdTargets);
                     // no thread that was not there (a leaked one); a JVM or surefire helper may have ended
                     assertThat(first.threadNames).as("Java threads at cycle %d vs cycle %d", cycle, first.cycle)
                             .containsAll(s.threadNames);
@@ -310,6 +318,9 @@ class WatchSoakTest {
 
     // ------------------------------------------------------------------------------------------------ writers
 
+    /** What the writers did since the last quiescent point, in order (for failure reports). */
+    static final java.util.concurrent.ConcurrentLinkedQueue<String> JOURNAL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     /** Churns its own subtree: the only writer there, so its model of it stays exact without listing each time. */
     private final class Writer implements Runnable {
         private final Path home;
@@ -367,38 +378,50 @@ class WatchSoakTest {
                 Path f = anyDir().resolve("f" + name());
                 Files.writeString(f, "x");
                 files.add(f);
+                JOURNAL.add("create " + f);
             } else if (op < 50) { // append
                 Files.writeString(files.get(random.nextInt(files.size())), "y", StandardOpenOption.APPEND);
             } else if (op < 65) { // rename a file, maybe into another directory
                 int i = random.nextInt(files.size());
                 Path to = anyDir().resolve("r" + name());
                 Files.move(files.get(i), to);
+                JOURNAL.add("move " + files.get(i) + " -> " + to);
                 files.set(i, to);
             } else if (op < 75) { // delete a file
-                Files.delete(files.remove(random.nextInt(files.size())));
+                Path f = files.remove(random.nextInt(files.size()));
+                Files.delete(f);
+                JOURNAL.add("delete " + f);
             } else if (op < 85) { // mkdir -p, with a file at the bottom
                 Path d = anyDir();
                 for (int depth = 1 + random.nextInt(3); depth > 0; depth--) {
                     d = d.resolve("d" + name());
                 }
                 Files.createDirectories(d);
-                Files.writeString(d.resolve("f" + name()), "x");
+                Path f = d.resolve("f" + name());
+                Files.writeString(f, "x");
+                JOURNAL.add("mkdir -p " + d + " + " + f.getFileName());
                 rescan();
             } else if (op < 95) { // move a directory (with its subtree) somewhere not inside itself
                 if (dirs.size() > 1) {
                     Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
                     Path target = anyDir();
                     if (!target.startsWith(d)) {
-                        Files.move(d, target.resolve("m" + name()));
+                        Path to = target.resolve("m" + name());
+                        Files.move(d, to);
+                        JOURNAL.add("move dir " + d + " -> " + to);
                         rescan();
                     }
                 }
             } else { // rm -rf a subtree (rarely, unless the tree is full), or a file when there is none
                 if (dirs.size() > 1 && (full || random.nextInt(4) == 0)) {
-                    deleteTree(dirs.get(1 + random.nextInt(dirs.size() - 1)));
+                    Path d = dirs.get(1 + random.nextInt(dirs.size() - 1));
+                    deleteTree(d);
+                    JOURNAL.add("rm -rf " + d);
                     rescan();
                 } else if (!files.isEmpty()) {
-                    Files.delete(files.remove(random.nextInt(files.size())));
+                    Path f = files.remove(random.nextInt(files.size()));
+                    Files.delete(f);
+                    JOURNAL.add("delete " + f);
                 }
             }
         }
@@ -580,6 +603,19 @@ class WatchSoakTest {
                         sb.append("\n  disk has ").append(p).append(d ? " (dir)" : "").append(", view nothing");
                     }
                 });
+                for (Path w : wrong) {
+                    java.util.Set<String> names = new java.util.HashSet<>();
+                    sb.append("\n  the story of ").append(w).append(", back through the renames that moved it:")
+                            .append(story(w, names));
+                    names.removeIf(n -> n.equals("root") || n.length() < 4 || "dfmr".indexOf(n.charAt(0)) < 0);
+                    sb.append("\n  what the writers did to it and its directories under any of their names:");
+                    for (String op : JOURNAL) {
+                        if (names.stream().anyMatch(n -> op.contains("/" + n + " ") || op.contains("/" + n + "/")
+                                || op.endsWith("/" + n))) {
+                            sb.append("\n    ").append(op);
+                        }
+                    }
+                }
                 sb.append("\n  events about them (of the last ").append(log.size()).append("), with context:");
                 List<FileEvent> all = new ArrayList<>(log);
                 for (int i = 0; i < all.size(); i++) {
@@ -595,6 +631,38 @@ class WatchSoakTest {
                 }
                 return sb.toString();
             }
+        }
+
+        /**
+         * The logged events about the entry at {@code w}, newest first, following it back through every rename of it
+         * or of an ancestor: at each rename the entry's earlier name is followed on. Caller holds {@code view}.
+         */
+        private String story(Path w, java.util.Set<String> names) {
+            StringBuilder sb = new StringBuilder();
+            Path name = w;
+            for (Path c : w.subpath(w.getNameCount() - 2, w.getNameCount())) {
+                names.add(c.toString()); // the entry and its directory
+            }
+            List<FileEvent> all = new ArrayList<>(log);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                FileEvent e = all.get(i);
+                if (e.kind() == FileEvent.Kind.OVERFLOW) {
+                    continue;
+                }
+                if (name.startsWith(e.path()) || e.path().startsWith(name)) {
+                    sb.append("\n    #").append(i).append(' ').append(e);
+                    if (e.kind() == FileEvent.Kind.RENAMED && name.startsWith(e.path())) {
+                        name = e.previous().orElseThrow().resolve(e.path().relativize(name));
+                        sb.append("\n      (so it was ").append(name).append(" before)");
+                        for (Path c : name.subpath(Math.max(0, name.getNameCount() - 8), name.getNameCount())) {
+                            names.add(c.toString());
+                        }
+                    }
+                } else if (e.kind() == FileEvent.Kind.RENAMED && e.previous().orElseThrow().startsWith(name)) {
+                    sb.append("\n    #").append(i).append(' ').append(e).append("  (moved away from under it)");
+                }
+            }
+            return sb.toString();
         }
 
         /** Whether {@code e} names an entry called like {@code w} (writers' names are unique: the same entry). */
@@ -615,6 +683,13 @@ class WatchSoakTest {
                     }
                 }
                 return sb.toString();
+            }
+        }
+
+        /** Drops the logged events (after a quiescent point found the view right). */
+        void forgetLog() {
+            synchronized (view) {
+                log.clear();
             }
         }
 
@@ -705,7 +780,7 @@ class WatchSoakTest {
 
     /** The figures of one quiescent point. */
     record Sample(double at, int cycle, long fds, long threads, long watches, double heapMiB, int dirs, int entries,
-            long events, List<String> threadNames) {
+            long events, List<String> threadNames, List<String> fdTargets) {
         static Sample take(double at, int cycle, int dirs, int entries, long events, long watches) throws IOException {
             for (int i = 0; i < 3; i++) {
                 System.gc(); // the heap after a full collection is the live set
@@ -713,8 +788,30 @@ class WatchSoakTest {
             double heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024);
             List<String> names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                     .map(Thread::getName).sorted().toList();
-            return new Sample(at, cycle, InotifyProbe.openFds(), names.size(), watches, heap, dirs, entries, events,
-                    names);
+            List<String> fds = readFdTargets();
+            return new Sample(at, cycle, fds.size(), names.size(), watches, heap, dirs, entries, events, names, fds);
+        }
+
+        /**
+         * What this process's descriptors point to, sorted, without the class path's jars: the JVM opens a jar the
+         * first time it loads a class from it (a failure report's, late in the run), and keeps it open.
+         */
+        static List<String> readFdTargets() throws IOException {
+            List<String> out = new ArrayList<>();
+            try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path fd : s.toList()) {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (!target.endsWith(".jar")) {
+                            out.add(target);
+                        }
+                    } catch (java.nio.file.NoSuchFileException e) {
+                        // the listing's own descriptor, closed by now
+                    }
+                }
+            }
+            out.sort(null);
+            return out;
         }
 
         @Override

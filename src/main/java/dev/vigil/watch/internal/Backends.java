@@ -4,9 +4,11 @@ import dev.vigil.watch.Backend;
 import dev.vigil.watch.WatchException;
 import dev.vigil.watch.internal.jdk.JdkWatchServiceBackend;
 import dev.vigil.watch.internal.linux.InotifyBackend;
+import dev.vigil.watch.internal.macos.FsEventsBackend;
 import dev.vigil.watch.internal.polling.PollingBackend;
 import dev.vigil.watch.internal.windows.WindowsBackend;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -17,9 +19,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * Picks the backend: the one named by the system property {@value Backend#PROPERTY} (the operator's switch), else
- * the one the builder named, else ({@link Backend#AUTO}) the available one with the highest priority. Each
- * candidate probes itself; the reasons of the unavailable ones are kept for the error and for the log.
+ * Picks the backend of each root: the one named by the system property {@value Backend#PROPERTY} (the operator's
+ * switch), else the one the builder named, for every root alike; else ({@link Backend#AUTO}) the available one with
+ * the highest priority, unless it {@linkplain WatchBackend#cannotWatch says} it would miss the root's changes (a
+ * network or FUSE file system): that root is polled. Each candidate probes itself; the reasons of the unavailable
+ * ones are kept for the error and for the log.
  */
 public final class Backends {
 
@@ -31,7 +35,7 @@ public final class Backends {
     private static final Map<Backend, Supplier<WatchBackend>> BY_KIND = new EnumMap<>(Map.of(
             Backend.INOTIFY, InotifyBackend::shared,
             Backend.WINDOWS, WindowsBackend::shared,
-            Backend.FSEVENTS, () -> Unimplemented.FSEVENTS,
+            Backend.FSEVENTS, FsEventsBackend::shared,
             Backend.WATCH_SERVICE, JdkWatchServiceBackend::shared,
             Backend.POLLING, PollingBackend::shared));
     /** The native backends: one of them is expected on its OS, so falling back from it is worth a log line. */
@@ -41,14 +45,14 @@ public final class Backends {
     private Backends() {
     }
 
-    /** Chooses a backend for a session; called on the session's executor, where probing may block. */
+    /** Chooses the backend of a root; called on the session's executor, where probing may block. */
     @FunctionalInterface
     public interface Chooser {
         /**
          * @throws WatchException when the backend asked for is not available, naming why
          * @throws IllegalArgumentException when {@value Backend#PROPERTY} holds an unknown value
          */
-        Selection choose() throws IOException;
+        Selection choose(Path root) throws IOException;
     }
 
     /**
@@ -84,8 +88,37 @@ public final class Backends {
         return forced().orElse(requested);
     }
 
+    /** The backend that polls, for the roots and directories no other backend can watch. */
+    public static WatchBackend polling() {
+        return BY_KIND.get(Backend.POLLING).get();
+    }
+
     /**
-     * The backend to use when the builder asked for {@code requested} (the property wins).
+     * The backend for {@code root} when the builder asked for {@code requested} (the property wins).
+     *
+     * @throws WatchException when a backend named explicitly is not available, or none is
+     * @throws IllegalArgumentException when the property holds an unknown value
+     */
+    public static Selection select(Backend requested, Path root) throws WatchException {
+        Optional<Backend> forced = forced();
+        Selection best = select(requested);
+        if (forced.orElse(requested) != Backend.AUTO || best.kind() == Backend.POLLING) {
+            return best;
+        }
+        Optional<String> cannot = best.backend().cannotWatch(root);
+        if (cannot.isEmpty()) {
+            return best;
+        }
+        return new Selection(polling(), Backend.POLLING, by(forced, Backend.AUTO) + ", since " + cannot.get());
+    }
+
+    private static String by(Optional<Backend> forced, Backend kind) {
+        return forced.isPresent() ? "-D" + PROPERTY + "=" + kind.propertyValue()
+                : kind == Backend.AUTO ? "automatic choice" : "FileWatcher.Builder.backend(" + kind + ")";
+    }
+
+    /**
+     * The backend to use when the builder asked for {@code requested} (the property wins), whatever the root.
      *
      * @throws WatchException when a backend named explicitly is not available, or none is
      * @throws IllegalArgumentException when the property holds an unknown value
@@ -93,8 +126,7 @@ public final class Backends {
     public static Selection select(Backend requested) throws WatchException {
         Optional<Backend> forced = forced();
         Backend kind = forced.orElse(requested);
-        String by = forced.isPresent() ? "-D" + PROPERTY + "=" + kind.propertyValue()
-                : kind == Backend.AUTO ? "automatic choice" : "FileWatcher.Builder.backend(" + kind + ")";
+        String by = by(forced, kind);
         if (kind != Backend.AUTO) {
             WatchBackend b = BY_KIND.get(kind).get();
             Optional<Throwable> cause = b.unavailabilityCause();
@@ -108,7 +140,7 @@ public final class Backends {
         }
         List<Map.Entry<Backend, WatchBackend>> all = new ArrayList<>();
         BY_KIND.forEach((k, s) -> {
-            if (k != Backend.FSEVENTS) {
+            if (k != Backend.FSEVENTS) { // not yet run on macOS: used only when named
                 all.add(Map.entry(k, s.get()));
             }
         });
@@ -157,44 +189,6 @@ public final class Backends {
 
         public WrongOs(String message) {
             super(message, null, null, 0, null);
-        }
-    }
-
-    /** A backend named by the API that does not exist yet. */
-    private static final class Unimplemented implements WatchBackend {
-        static final Unimplemented FSEVENTS = new Unimplemented("fsevents",
-                "FSEvents is not implemented yet (it will be macOS only); use watchservice or polling");
-        private final String name;
-        private final String why;
-
-        private Unimplemented(String name, String why) {
-            this.name = name;
-            this.why = why;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int priority() {
-            return Integer.MIN_VALUE;
-        }
-
-        @Override
-        public Optional<Throwable> unavailabilityCause() {
-            return Optional.of(new WrongOs(why));
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return Capabilities.PER_DIRECTORY;
-        }
-
-        @Override
-        public WatchChannel open(RawEventListener listener) throws IOException {
-            throw new WatchException(why, null, null, 0, null);
         }
     }
 }

@@ -8,6 +8,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Lists a directory's entries with their type, symbolic links not followed. Backends may supply a faster one
@@ -35,17 +37,23 @@ public interface DirectoryLister {
      */
     void list(Path dir, Sink sink) throws IOException;
 
-    /** The portable lister: {@link Files#newDirectoryStream} plus one attribute read per entry. */
+    /**
+     * The portable lister: {@link Files#newDirectoryStream} plus one attribute read per entry. The directory is open
+     * only while its names are read, not while attributes are: on Windows an open handle on a directory can make a
+     * concurrent rename or deletion of it fail (under Wine it does).
+     */
     DirectoryLister JDK = (dir, sink) -> {
+        List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                try {
-                    byte[] name = p.getFileName().toString().getBytes(StandardCharsets.UTF_8);
-                    sink.entry(name, 0, name.length,
-                            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory());
-                } catch (NoSuchFileException gone) {
-                    // deleted while listing: its event follows
-                }
+            ds.forEach(listed::add);
+        }
+        for (Path p : listed) {
+            try {
+                byte[] name = p.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+                sink.entry(name, 0, name.length,
+                        Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory());
+            } catch (NoSuchFileException gone) {
+                // deleted since it was listed: its event follows
             }
         }
     };

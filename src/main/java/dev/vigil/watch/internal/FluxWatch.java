@@ -51,7 +51,11 @@ public final class FluxWatch extends Flux<FileEvent> {
         WatchSession session = new WatchSession(spec, timer, s, state);
         s.session = session;
         s.early = actual.getClass().getName().equals(LAMBDA_SUBSCRIBER);
-        syncs.add(session);
+        if (!syncs.add(session, s::close)) {
+            runAll(session.close()); // the watcher is closed: this stream is over before it began
+            Operators.complete(actual);
+            return;
+        }
         if (s.early) {
             actual.onSubscribe(s); // demand and cancellation wait in s until the session is established
         }
@@ -65,6 +69,8 @@ public final class FluxWatch extends Flux<FileEvent> {
                 if (s.early) {
                     s.error = Operators.onOperatorError(t, actual.currentContext());
                     WatchThreads.deliver(s::start); // onError through the drain, unless cancelled meanwhile
+                } else if (s.closing) {
+                    WatchThreads.deliver(() -> Operators.complete(actual));
                 } else {
                     WatchThreads.deliver(() -> Operators.error(actual, Operators.onOperatorError(t,
                             actual.currentContext())));
@@ -91,6 +97,8 @@ public final class FluxWatch extends Flux<FileEvent> {
         boolean early;
         volatile boolean subscribed;
         volatile boolean cancelled;
+        /** The watcher was closed: complete once no {@code onNext} runs. */
+        volatile boolean closing;
         volatile boolean rootsGone;
         volatile Throwable error;
         private boolean terminated;
@@ -135,6 +143,19 @@ public final class FluxWatch extends Flux<FileEvent> {
             cancelled = true;
             release();
             drainHere();
+        }
+
+        /**
+         * The watcher was closed: releases at once (as {@link #cancel()}), then completes on a delivery thread, or
+         * right after an {@code onNext} in progress returns.
+         */
+        void close() {
+            if (inOnNext == Thread.currentThread()) {
+                session.buffer.delivered(); // closed from the subscriber's onNext: it acted on the event it holds
+            }
+            closing = true;
+            release();
+            drain();
         }
 
         @Override
@@ -184,6 +205,11 @@ public final class FluxWatch extends Flux<FileEvent> {
                     release();
                     return;
                 }
+                if (closing) {
+                    terminated = true; // released by close(); what was not delivered is dropped
+                    actual.onComplete();
+                    return;
+                }
                 Throwable err = error;
                 if (err != null) {
                     terminated = true;
@@ -213,7 +239,7 @@ public final class FluxWatch extends Flux<FileEvent> {
                     }
                     buffer.delivered();
                     e++;
-                    if (cancelled) {
+                    if (cancelled || closing) {
                         break;
                     }
                 }

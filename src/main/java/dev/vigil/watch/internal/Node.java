@@ -16,6 +16,11 @@ final class Node {
     String name;
     Path path;
     Object key;
+    /**
+     * The source watching this directory under {@link #key}, or covering it through its root's recursive watch;
+     * below a root, each directory tries its root's source first.
+     */
+    Sources.Source source;
     NameSet names = new NameSet();
     Map<String, Node> dirs;
     long scannedAt;

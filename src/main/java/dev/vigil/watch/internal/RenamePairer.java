@@ -21,8 +21,15 @@ import reactor.core.scheduler.Scheduler;
  */
 final class RenamePairer {
 
-    /** A first half: {@code entry} was taken out of {@code dir} under {@code name}, at {@code path} of {@code root}. */
-    record Pending(Node dir, String name, Node.Removed entry, Path path, Node root, Disposable timer) {
+    /** A first half: {@code entry} was taken out of {@code dir} under {@code name}, in {@code root}. */
+    record Pending(Node dir, String name, Node.Removed entry, Node root, Disposable timer) {
+        /**
+         * Where the entry was, as the subscriber knows it now: {@code dir} may have been renamed since the half was
+         * read, so the path is not the one of that moment.
+         */
+        Path path() {
+            return dir.path().resolve(name);
+        }
     }
 
     private final Scheduler timer;
@@ -41,7 +48,7 @@ final class RenamePairer {
     Pending hold(long cookie, Node dir, String name, Node.Removed entry, boolean timed) {
         Disposable t = timed ? timer.schedule(() -> onExpired.accept(cookie), window.toNanos(), TimeUnit.NANOSECONDS)
                 : reactor.core.Disposables.disposed();
-        Pending old = pending.put(cookie, new Pending(dir, name, entry, dir.path().resolve(name), dir.root(), t));
+        Pending old = pending.put(cookie, new Pending(dir, name, entry, dir.root(), t));
         if (old != null) {
             old.timer().dispose();
         }

@@ -7,7 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
@@ -15,32 +15,61 @@ import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 
 /**
- * The live sessions of one watcher, and the two barriers over them: {@link #ready()} (every session established and
+ * The live sessions of one watcher, the two barriers over them: {@link #ready()} (every session established and
  * caught up with the OS) and {@link #sync} (Watchman-style: a cookie file per root, whose creation event each session
  * turns into a barrier in its buffer; the sync completes when every session has delivered everything before its
- * barriers). Neither blocks the subscribing thread: the file work runs on {@link WatchThreads}.
+ * barriers), and the watcher's end ({@link #close()}). Neither barrier blocks the subscribing thread: the file work
+ * runs on {@link WatchThreads}.
  */
 public final class SyncRegistry {
 
-    private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+    /** Each live session, with what ends its stream when the watcher closes. */
+    private final Map<WatchSession, Runnable> sessions = new ConcurrentHashMap<>();
+    private boolean closed; // guarded by this
 
-    void add(WatchSession s) {
-        sessions.add(s);
+    /** Registers a live session; false (and nothing registered) once the watcher is closed. */
+    synchronized boolean add(WatchSession s, Runnable end) {
+        if (closed) {
+            return false;
+        }
+        sessions.put(s, end);
+        return true;
     }
 
     void remove(WatchSession s) {
         sessions.remove(s);
     }
 
+    /**
+     * Ends every live session with the {@code end} it was registered with, and refuses sessions from now on.
+     * Idempotent; returns at once (each {@code end} only releases and hands the completion to a delivery thread).
+     */
+    public void close() {
+        List<Runnable> ends;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            ends = new ArrayList<>(sessions.values());
+        }
+        ends.forEach(Runnable::run);
+    }
+
+    /** Whether {@link #close()} was called. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** The barrier described on {@code FileWatcher.ready()}. */
     public Mono<Void> ready() {
-        return Mono.defer(() -> Mono.when(sessions.stream().map(WatchSession::ready).toList()));
+        return Mono.defer(() -> Mono.when(sessions.keySet().stream().map(WatchSession::ready).toList()));
     }
 
     /** The barrier described on {@code FileWatcher.sync()}. */
     public Mono<Void> sync(List<Path> roots) {
         return Mono.defer(() -> {
-            List<WatchSession> live = new ArrayList<>(sessions);
+            List<WatchSession> live = new ArrayList<>(sessions.keySet());
             if (live.isEmpty()) {
                 return Mono.<Void>empty();
             }

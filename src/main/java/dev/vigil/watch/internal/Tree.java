@@ -23,8 +23,10 @@ import java.util.Map;
  * known entries, and the key of each watch. It installs watches as directories come (watch first, then list) and
  * removes them as they go, and it reconciles subtrees with the disk. It reports nothing itself: operations return
  * what changed, and what went wrong is collected ({@link #takeProblems()}, {@link #fatal()}) for the session to
- * report. For a {@linkplain WatchBackend.Capabilities#recursive() recursive} backend only the roots get a watch; the
- * model is the same. Confined to the session's executor.
+ * report. Each root is watched through its own {@link Sources.Source}, and so is everything below it; for a
+ * {@linkplain WatchBackend.Capabilities#recursive() recursive} backend only the root gets a watch, the model is the
+ * same. A directory refused by the watch limit goes to the {@link BeyondLimit} source when there is one. Confined to
+ * the session's executor.
  */
 final class Tree {
 
@@ -44,10 +46,19 @@ final class Tree {
     record Target(Node dir, String name) {
     }
 
+    /** Where directories go that the watch limit refuses (the polling source). */
+    @FunctionalInterface
+    interface BeyondLimit {
+        /**
+         * The source to watch the directories beyond the limit with, once {@code reached} was thrown.
+         *
+         * @throws IOException when it cannot be opened
+         */
+        Sources.Source source(WatchLimitException reached) throws IOException;
+    }
+
     private final WatchSpec spec;
-    private final WatchChannel channel;
-    private final DirectoryLister lister;
-    private final boolean recursiveBackend;
+    private final BeyondLimit beyondLimit;
     final List<Node> roots = new ArrayList<>();
     private final Map<Object, Node> byKey = new IdentityHashMap<>();
     private final List<Node> unresolved = new ArrayList<>();
@@ -57,11 +68,10 @@ final class Tree {
     /** The wall-clock time of the operation under way, recorded as each listing's time. */
     long wall;
 
-    Tree(WatchSpec spec, WatchChannel channel, DirectoryLister lister, boolean recursiveBackend) {
+    /** A tree whose watch-limit failures end the session ({@code beyondLimit} null) or go to {@code beyondLimit}. */
+    Tree(WatchSpec spec, BeyondLimit beyondLimit) {
         this.spec = spec;
-        this.channel = channel;
-        this.lister = lister;
-        this.recursiveBackend = recursiveBackend;
+        this.beyondLimit = beyondLimit;
     }
 
     /** What a listing records of each entry into a {@link Snapshot}. */
@@ -74,24 +84,55 @@ final class Tree {
         ALL
     }
 
-    /** Watches and lists a root (no events for what exists). */
-    Node addRoot(Path root) throws IOException {
-        return addRoot(root, null);
+    /**
+     * Watches and lists a root through {@code source} (no events for what exists). A root refused by the watch limit
+     * is watched, with everything below it, through the {@link BeyondLimit} source.
+     */
+    Node addRoot(Path root, Sources.Source source) throws IOException {
+        return addRoot(root, source, null);
     }
 
-    /** Watches and lists a root; records every entry below it, attributes included, into {@code found} when not null. */
-    Node addRoot(Path root, Snapshot found) throws IOException {
+    /**
+     * {@link #addRoot(Path, Sources.Source)}, recording every entry below the root, attributes included, into
+     * {@code found} when not null.
+     */
+    Node addRoot(Path root, Sources.Source source, Snapshot found) throws IOException {
         Node node = new Node(null, null, root);
         try {
             // a root may be a symbolic link to a directory: watch its target (links below are never followed)
-            node.key = channel.add(Files.isSymbolicLink(root) ? root.toRealPath() : root);
+            install(node, source, Files.isSymbolicLink(root) ? root.toRealPath() : root);
         } catch (NoSuchFileException e) {
             throw new WatchRootException(root, WatchRootException.Reason.MISSING, e);
         }
-        byKey.put(node.key, node);
         roots.add(node);
         reconcile(node, found, found == null ? Detail.NAMES : Detail.ALL);
         return node;
+    }
+
+    /**
+     * Adds the OS watch of {@code node} at {@code path} through {@code source}, or, when the watch limit refuses it
+     * and there is a {@link BeyondLimit} source, through that one.
+     */
+    private void install(Node node, Sources.Source source, Path path) throws IOException {
+        Sources.Source by = source;
+        Object key;
+        try {
+            key = source.channel.add(path);
+        } catch (WatchLimitException reached) {
+            if (beyondLimit == null) {
+                throw reached;
+            }
+            try {
+                by = beyondLimit.source(reached);
+            } catch (IOException cannot) {
+                reached.addSuppressed(cannot);
+                throw reached;
+            }
+            key = by.channel.add(path);
+        }
+        node.key = key;
+        node.source = by;
+        byKey.put(key, node);
     }
 
     /** The node watched under {@code key}, or null (a watch already dropped). */
@@ -165,7 +206,7 @@ final class Tree {
         node.clear();
         if (node.key != null) {
             byKey.remove(node.key);
-            channel.remove(node.key);
+            node.source.channel.remove(node.key);
             node.key = null;
         }
     }
@@ -199,12 +240,13 @@ final class Tree {
         if (fatal != null) {
             return false;
         }
-        if (recursiveBackend) {
-            return true; // the root's watch covers it
+        Sources.Source source = node.root().source; // the root's, even where the limit sent a parent elsewhere
+        if (source.caps.recursive()) {
+            node.source = source; // no key: the root's watch covers it
+            return true;
         }
         try {
-            node.key = channel.add(node.path());
-            byKey.put(node.key, node);
+            install(node, source, node.path());
             return true;
         } catch (NoSuchFileException e) {
             unresolved.add(node); // gone, or an ancestor renamed under us: retried after the events that tell
@@ -405,7 +447,7 @@ final class Tree {
         Path dir = node.path();
         NameSet out = new NameSet();
         try {
-            lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
+            node.root().source.lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
             return out;
         } catch (NoSuchFileException | NotDirectoryException e) {
             return null;

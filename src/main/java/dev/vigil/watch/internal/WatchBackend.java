@@ -1,6 +1,7 @@
 package dev.vigil.watch.internal;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +30,16 @@ public interface WatchBackend {
      * transient is not remembered: a later call probes again.
      */
     Optional<Throwable> unavailabilityCause();
+
+    /**
+     * Why this backend would miss changes under {@code root}, whose file system does not report them to its OS
+     * mechanism (a network or FUSE file system, a network drive); empty when it would not, or when it cannot tell
+     * (the root is then watched with this backend, and any error comes from the watch itself). The automatic choice
+     * polls such a root instead. Cheap (a system call or two), any thread; only asked of an available backend.
+     */
+    default Optional<String> cannotWatch(Path root) {
+        return Optional.empty();
+    }
 
     /** What the OS API can do, and how the pipeline must use it. */
     Capabilities capabilities();

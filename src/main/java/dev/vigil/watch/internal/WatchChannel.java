@@ -20,7 +20,8 @@ public interface WatchChannel extends AutoCloseable {
      * @return the key that {@link RawEvent#key()} will carry for events of this watch
      * @throws java.nio.file.NoSuchFileException when {@code dir} vanished or is not a directory (a race the
      *     caller resolves through the events that follow)
-     * @throws dev.vigil.watch.WatchLimitException when an OS limit on watches is reached
+     * @throws dev.vigil.watch.WatchLimitException when an OS limit on watches is reached; the channel keeps its
+     *     other watches, and the caller decides what follows (end the session, or watch the directory otherwise)
      * @throws dev.vigil.watch.WatchException any other failure, naming the call, the path and the OS error; when
      *     the failure is not the directory's own, the channel has failed too ({@link RawEventListener#onFailure})
      */
@@ -38,7 +39,8 @@ public interface WatchChannel extends AutoCloseable {
     /**
      * Like {@link #execute}, but once every change made on disk before this call has been read, not only every OS
      * event queued: where events are read as the OS queues them (inotify, Windows, {@code WatchService}) that is the
-     * same read barrier; a polling channel polls first. Ignored once closed.
+     * same read barrier, and so it is for FSEvents, whose barrier flushes the events its latency still holds
+     * ({@code FSEventStreamFlushSync}); a polling channel polls first. Ignored once closed.
      */
     default void catchUp(Runnable task) {
         execute(task);

@@ -2,6 +2,7 @@ package dev.vigil.watch.internal;
 
 import dev.vigil.watch.FileEvent;
 import dev.vigil.watch.FileEvent.Kind;
+import dev.vigil.watch.WatchLimitException;
 import dev.vigil.watch.WatchRootException;
 import dev.vigil.watch.WatchStateException;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * One watch session: turns the raw events of one backend channel into the events of one subscriber. It routes
+ * One watch session: turns the raw events of its backend channels (one per backend its roots use, see
+ * {@link Sources}) into the events of one subscriber. It routes
  * each raw event to the {@link Tree} (the model and its watches), the {@link RenamePairer} and the {@link Resync},
  * and everything it reports leaves through one output path ({@link #emit}) with one visibility check (dirty
  * subtree, then filter) into the {@link EventBuffer}.
@@ -32,7 +34,7 @@ import reactor.core.scheduler.Scheduler;
  * thread only queues batches to it ({@link #onEvents}, bounded: beyond {@value #MAX_QUEUED_EVENTS} queued events
  * the session drops them and resyncs, as after an OS queue overflow); no subscriber code ever runs on it.
  */
-final class WatchSession implements RawEventListener {
+final class WatchSession implements Sources.Sink {
 
     /** Raw events queued for the executor beyond which they are dropped and replaced by a resync. */
     static final int MAX_QUEUED_EVENTS = 1 << 16;
@@ -75,8 +77,10 @@ final class WatchSession implements RawEventListener {
     private boolean holding;
     private boolean established0;
     private boolean done;
-    private volatile WatchChannel channel;
-    private WatchBackend.Pairing pairing;
+    private final List<String> cookiesRead = new ArrayList<>();
+    final Sources sources;
+    private volatile boolean opened; // a channel is open: barriers go through the sources
+    private boolean limitLogged;
     private Tree tree;
     private RenamePairer pairer;
     private long adjacentCookies;
@@ -94,14 +98,15 @@ final class WatchSession implements RawEventListener {
         this.state = state;
         this.buffer = new EventBuffer(spec.coalesce(), spec.roots().size() > 1);
         this.resync = new Resync(spec, buffer, downstream::fail);
+        this.sources = new Sources(this, new WatchBackend.ChannelOptions(timer, spec.pollInterval()));
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle
 
     /**
      * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
-     * picks the backend, opens the channel, watches and lists every root (no events for what exists; with a state
-     * file, the changes since it was saved).
+     * picks each root's backend, opens a channel per backend, watches and lists every root (no events for what
+     * exists; with a state file, the changes since it was saved).
      */
     void establish(Backends.Chooser backends) throws IOException {
         assert executor.inside();
@@ -125,22 +130,23 @@ final class WatchSession implements RawEventListener {
     }
 
     private void establish(Backends.Chooser backends, List<Snapshot> saved) throws IOException {
-        Backends.Selection chosen = backends.choose();
-        WatchBackend backend = chosen.backend();
-        if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            Backends.LOG.log(System.Logger.Level.DEBUG, "watching {0} with the {1} backend ({2})", spec.roots(),
-                    backend.name(), chosen.reason());
+        List<Sources.Source> chosen = new ArrayList<>();
+        for (Path root : spec.roots()) {
+            Backends.Selection s = backends.choose(root);
+            if (Backends.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                Backends.LOG.log(System.Logger.Level.DEBUG, "watching {0} with the {1} backend ({2})", root,
+                        s.backend().name(), s.reason());
+            }
+            chosen.add(sources.open(s.backend()));
+            opened = true;
         }
-        WatchBackend.Capabilities caps = backend.capabilities();
-        pairing = caps.pairing();
         pairer = new RenamePairer(timer, spec.renameWindow(), this::windowEnded);
-        channel = backend.open(this, new WatchBackend.ChannelOptions(timer, spec.pollInterval()));
-        tree = new Tree(spec, channel, backend.lister(), caps.recursive());
+        tree = new Tree(spec, spec.pollBeyondWatchLimit() ? this::beyondLimit : null);
         tree.wall = System.currentTimeMillis();
         resync.bind(tree, pairer);
-        for (int i = 0; i < spec.roots().size(); i++) {
+        for (int i = 0; i < chosen.size(); i++) {
             Snapshot found = state != null ? new Snapshot() : null;
-            Node root = tree.addRoot(spec.roots().get(i), found);
+            Node root = tree.addRoot(spec.roots().get(i), chosen.get(i), found);
             if (tree.fatal() != null) {
                 throw tree.fatal();
             }
@@ -161,6 +167,22 @@ final class WatchSession implements RawEventListener {
                 emit(c.kind(), c.path(), null, c.directory(), root, false);
             }
         }
+    }
+
+    /**
+     * The polling source, for directories beyond the watch limit ({@link WatchSpec#pollBeyondWatchLimit()}); says so
+     * at {@code WARNING} the first time in this session.
+     */
+    private Sources.Source beyondLimit(WatchLimitException reached) throws IOException {
+        Sources.Source polling = sources.open(Backends.polling());
+        if (!limitLogged) {
+            limitLogged = true;
+            Backends.LOG.log(System.Logger.Level.WARNING, "{0}. Watching {1}: the directories beyond the limit are "
+                    + "polled every {2} instead (FileWatcher.Builder.pollBeyondWatchLimit), at the cost of a listing "
+                    + "and a stat per entry per poll", reached.getMessage(), spec.roots(),
+                    spec.pollInterval().toMillis() + " ms");
+        }
+        return polling;
     }
 
     /** Establishment ended (done or failed): readiness waiters go on. */
@@ -230,9 +252,7 @@ final class WatchSession implements RawEventListener {
         if (pairer != null) {
             pairer.takeAll();
         }
-        if (channel != null) {
-            channel.close();
-        }
+        sources.close();
     }
 
     private boolean isClosed() {
@@ -346,15 +366,15 @@ final class WatchSession implements RawEventListener {
     }
 
     /**
-     * Runs {@code then} on the executor once the channel has read every change made before this call (see
-     * {@link WatchChannel#catchUp}); at once when the channel failed, which ends its barriers.
+     * Runs {@code then} on the executor once every channel has read every change made before this call (see
+     * {@link Sources#catchUp}); at once when a channel failed, which ends its barriers.
      */
     private void catchUp(Runnable then) {
         CatchUp c = new CatchUp(then);
         synchronized (catchUps) {
             catchUps.add(c);
         }
-        channel.catchUp(c);
+        sources.catchUp(c);
         if (channelFailed) {
             c.run();
         }
@@ -390,13 +410,13 @@ final class WatchSession implements RawEventListener {
         return established.asMono().then(Mono.create(sink -> {
             Runnable done = sink::success;
             synchronized (waiters) {
-                if (isClosed() || channel == null) {
+                if (isClosed() || !opened) {
                     sink.success();
                     return;
                 }
                 waiters.add(done);
             }
-            channel.execute(() -> executor.execute(() -> {
+            sources.afterReads(() -> executor.execute(() -> {
                 boolean mine;
                 synchronized (waiters) {
                     mine = waiters.remove(done);
@@ -446,7 +466,7 @@ final class WatchSession implements RawEventListener {
     // ------------------------------------------------------------------------------------------------ input
 
     @Override
-    public void onEvents(List<RawEvent> batch) {
+    public void onEvents(Sources.Source source, List<RawEvent> batch) {
         if (isClosed() && state == null) {
             return;
         }
@@ -463,7 +483,7 @@ final class WatchSession implements RawEventListener {
         }
         executor.execute(() -> {
             queued.addAndGet(-n);
-            run(() -> handle(batch));
+            run(() -> handle(source, batch));
         });
     }
 
@@ -480,9 +500,8 @@ final class WatchSession implements RawEventListener {
 
     /** The rename window of {@code cookie} ended (timer thread): expire it after the events read so far. */
     private void windowEnded(long cookie) {
-        WatchChannel c = channel;
-        if (c != null) {
-            c.execute(() -> executor.execute(() -> run(() -> movedOut(pairer.take(cookie)))));
+        if (opened) {
+            sources.afterReads(() -> executor.execute(() -> run(() -> movedOut(pairer.take(cookie)))));
         }
     }
 
@@ -526,8 +545,16 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    /** Hands on what the tree collected: cookies found by listings, unwatchable directories, a fatal error. */
+    /**
+     * Hands on what the work collected: cookies read in its batch (their barriers go after everything else of the
+     * batch, because a poll's batch is not in the order of the changes: a cookie created after a change deeper in
+     * the tree may come before it), cookies found by listings, unwatchable directories, a fatal error.
+     */
     private void report() {
+        for (String cookie : cookiesRead) {
+            cookieSeen(cookie);
+        }
+        cookiesRead.clear();
         for (String cookie : tree.takeCookies()) {
             cookieSeen(cookie);
         }
@@ -539,10 +566,11 @@ final class WatchSession implements RawEventListener {
         }
     }
 
-    private void handle(List<RawEvent> batch) {
+    private void handle(Sources.Source source, List<RawEvent> batch) {
+        boolean adjacent = source.caps.pairing() == WatchBackend.Pairing.ADJACENT;
         for (int i = 0; i < batch.size(); i++) {
             RawEvent e = batch.get(i);
-            if (pairing == WatchBackend.Pairing.ADJACENT && e.kind() == RawEvent.RawKind.MOVED_FROM) {
+            if (adjacent && e.kind() == RawEvent.RawKind.MOVED_FROM) {
                 long cookie = --adjacentCookies; // negative: never a cookie of the OS
                 handle(e, cookie);
                 RawEvent next = i + 1 < batch.size() ? batch.get(i + 1) : null;
@@ -553,7 +581,7 @@ final class WatchSession implements RawEventListener {
                     movedOut(pairer.take(cookie));
                 }
             } else {
-                handle(e, e.cookie());
+                handle(e, source.cookie(e.cookie()));
             }
         }
     }
@@ -592,7 +620,7 @@ final class WatchSession implements RawEventListener {
         if (name.startsWith(Tree.COOKIE_PREFIX)) {
             // never delivered; also inside the tree, where a nested root of the same watcher writes its cookies
             if (dir.parent == null && e.kind() == RawEvent.RawKind.CREATED) {
-                cookieSeen(name);
+                cookiesRead.add(name); // its barrier goes after the whole batch: see report()
             }
             return;
         }
@@ -732,7 +760,8 @@ final class WatchSession implements RawEventListener {
         if (entry == null) {
             entry = new Node.Removed(isDir, null);
         }
-        RenamePairer.Pending replaced = pairer.hold(cookie, dir, name, entry, pairing == WatchBackend.Pairing.BY_COOKIE);
+        // a negative cookie is the session's own for an adjacent pair, settled within its batch: no window
+        RenamePairer.Pending replaced = pairer.hold(cookie, dir, name, entry, cookie >= 0);
         movedOut(replaced);
     }
 
@@ -785,6 +814,12 @@ final class WatchSession implements RawEventListener {
             moved.parent = dir;
             moved.name = name;
             moved.moved();
+            // the held halves' subtrees are out of the tree, so moved() did not reach them: their paths may lie below
+            for (RenamePairer.Pending p : pairer.held()) {
+                if (p.entry().node() != null) {
+                    p.entry().node().moved();
+                }
+            }
             if (watchIt) {
                 dir.attach(name, moved);
             } else {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -35,7 +36,8 @@ import reactor.core.scheduler.Scheduler;
  *       {@code MODIFIED} becomes the {@code DELETED};</li>
  *   <li>a {@code RENAMED} or {@code DELETED} that moves or removes a held file or one of its directories releases
  *       the held events first (a rename is how writers publish a finished file), then passes;</li>
- *   <li>when the stream ends (completion or error), held events are released before the end.</li>
+ *   <li>when the stream ends (completion or error), held events are released before the end, except on a
+ *       completion because the watcher was closed: then what is held or waits for demand is dropped.</li>
  * </ul>
  * Events of different paths may therefore be reordered; the events of one path never are.
  *
@@ -55,6 +57,13 @@ public final class WriteFinish extends FluxOperator<FileEvent, FileEvent> {
     private final int maxHeld;
     private final Scheduler timer;
     private final Scheduler io;
+    private final BooleanSupplier closed;
+
+    /** Like {@link #WriteFinish(Flux, Duration, Duration, int, Scheduler, Scheduler, BooleanSupplier)}, never closed. */
+    public WriteFinish(Flux<FileEvent> source, Duration stability, Duration poll, int maxHeld, Scheduler timer,
+            Scheduler io) {
+        this(source, stability, poll, maxHeld, timer, io, () -> false);
+    }
 
     /**
      * @param stability how long size and time must stay unchanged
@@ -62,10 +71,12 @@ public final class WriteFinish extends FluxOperator<FileEvent, FileEvent> {
      * @param maxHeld how many files may be held at once
      * @param timer times the checks and stamps the period
      * @param io reads the files' attributes (may block)
+     * @param closed whether the watcher was closed (its completion then drops what waits here)
      */
     public WriteFinish(Flux<FileEvent> source, Duration stability, Duration poll, int maxHeld, Scheduler timer,
-            Scheduler io) {
+            Scheduler io, BooleanSupplier closed) {
         super(source);
+        this.closed = closed;
         this.stabilityNanos = stability.toNanos();
         this.poll = poll;
         this.maxHeld = maxHeld;
@@ -151,6 +162,10 @@ public final class WriteFinish extends FluxOperator<FileEvent, FileEvent> {
             synchronized (this) {
                 done = true;
                 error = t;
+                if (t == null && closed.getAsBoolean()) {
+                    held.clear();
+                    ready.clear();
+                }
                 releaseWhere(k -> true);
                 cancelCheck();
             }

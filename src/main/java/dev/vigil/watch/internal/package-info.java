@@ -14,7 +14,11 @@
  * SPI: {@link dev.vigil.watch.internal.WatchBackend} (with its
  * {@link dev.vigil.watch.internal.WatchBackend.Capabilities}: per-directory or recursive, and how renames pair),
  * {@link dev.vigil.watch.internal.WatchChannel}, {@link dev.vigil.watch.internal.RawEventListener},
- * {@link dev.vigil.watch.internal.RawEvent}. Nothing above the backends names an operating system.
+ * {@link dev.vigil.watch.internal.RawEvent}. Nothing above the backends names an operating system: a backend says
+ * itself when a root's file system would hide changes from it ({@code WatchBackend.cannotWatch}), and
+ * {@link dev.vigil.watch.internal.Backends} then gives that root to polling. A session holds one channel per backend
+ * its roots use ({@code Sources}); each directory of its tree is watched through its root's channel, or through the
+ * polling one past a watch limit when asked to.
  *
  * <h2>The threading rule</h2>
  * <ol>

@@ -101,9 +101,11 @@ class RoomsTest {
     @Nested
     class TreeTest {
         final Channel channel = new Channel();
+        Sources.Source source;
 
         Tree tree(Path root, OverflowStrategy strategy, boolean recursiveBackend) {
-            return new Tree(spec(root, 100, strategy), channel, DirectoryLister.JDK, recursiveBackend);
+            source = Sources.Source.of(channel, DirectoryLister.JDK, recursiveBackend);
+            return new Tree(spec(root, 100, strategy), null);
         }
 
         @Test
@@ -111,7 +113,7 @@ class RoomsTest {
             Files.createDirectories(dir.resolve("a/b"));
             Files.createFile(dir.resolve("a/b/f"));
             Tree t = tree(dir, OverflowStrategy.RESYNC, false);
-            t.addRoot(dir);
+            t.addRoot(dir, source);
             assertThat(channel.watches.values()).containsExactlyInAnyOrder(dir, dir.resolve("a"), dir.resolve("a/b"));
             Node root = t.roots.get(0);
             Tree.Target target = t.target(root, "a/b/f");
@@ -125,7 +127,7 @@ class RoomsTest {
         void aRecursiveBackendGetsOneWatchPerRootAndTheSameModel() throws IOException {
             Files.createDirectories(dir.resolve("a/b"));
             Tree t = tree(dir, OverflowStrategy.RESYNC, true);
-            t.addRoot(dir);
+            t.addRoot(dir, source);
             assertThat(channel.watches.values()).containsExactly(dir);
             assertThat(t.target(t.roots.get(0), "a/b/x").dir().path()).isEqualTo(dir.resolve("a/b"));
         }
@@ -135,7 +137,7 @@ class RoomsTest {
             Files.createDirectories(dir.resolve("a/b"));
             Files.createFile(dir.resolve("a/b/f"));
             Tree t = tree(dir, OverflowStrategy.RESYNC, false);
-            t.addRoot(dir);
+            t.addRoot(dir, source);
             List<Tree.Change> gone = new ArrayList<>();
             Node.Removed removed = t.remove(t.roots.get(0), "a", gone);
             assertThat(removed.dir()).isTrue();
@@ -150,17 +152,52 @@ class RoomsTest {
             }
             channel.limit = 3;
             Tree t = tree(dir, OverflowStrategy.RESYNC, false);
-            t.addRoot(dir);
+            t.addRoot(dir, source);
             assertThat(t.fatal()).isInstanceOf(WatchLimitException.class);
             assertThat(channel.watches).hasSize(3);
             assertThat(t.takeProblems()).isEmpty();
         }
 
         @Test
+        void pastTheWatchLimitDirectoriesGoToTheBeyondLimitSourceAndLeaveItWhenRemoved() throws IOException {
+            for (int i = 0; i < 5; i++) {
+                Files.createDirectories(dir.resolve("d" + i));
+            }
+            channel.limit = 3;
+            Channel polled = new Channel();
+            List<WatchLimitException> reached = new ArrayList<>();
+            Sources.Source polling = Sources.Source.of(polled, DirectoryLister.JDK, false);
+            source = Sources.Source.of(channel, DirectoryLister.JDK, false);
+            Tree t = new Tree(spec(dir, 100, OverflowStrategy.RESYNC), e -> {
+                reached.add(e);
+                return polling;
+            });
+            t.addRoot(dir, source);
+            assertThat(t.fatal()).isNull();
+            assertThat(t.takeProblems()).isEmpty();
+            assertThat(channel.watches).hasSize(3);
+            assertThat(polled.watches).hasSize(3); // 6 directories in all: the root and d0..d4
+            assertThat(reached).hasSize(3).allMatch(e -> e.limit().equals("test.limit"));
+            // events of a polled directory land in the same model
+            Path polledDir = polled.watches.values().iterator().next();
+            Node root = t.roots.get(0);
+            Object key = polled.watches.keySet().iterator().next();
+            assertThat(t.watched(key).path()).isEqualTo(polledDir);
+            // a removed directory leaves the channel that watches it, and a new one tries the root's source first
+            t.remove(root, polledDir.getFileName().toString(), new ArrayList<>());
+            assertThat(polled.watches).hasSize(2);
+            assertThat(channel.watches).hasSize(3);
+            channel.limit = 4;
+            Files.createDirectory(dir.resolve("new"));
+            t.addDirectory(root, "new", new Snapshot());
+            assertThat(channel.watches).containsValue(dir.resolve("new"));
+        }
+
+        @Test
         void cookieFilesInARootListingAreCollectedNotModelled() throws IOException {
             Files.createFile(dir.resolve(Tree.COOKIE_PREFIX + "x-0"));
             Tree t = tree(dir, OverflowStrategy.RESYNC, false);
-            t.addRoot(dir);
+            t.addRoot(dir, source);
             assertThat(t.takeCookies()).containsExactly(Tree.COOKIE_PREFIX + "x-0");
             assertThat(t.roots.get(0).has(Tree.COOKIE_PREFIX + "x-0")).isFalse();
         }
@@ -178,8 +215,8 @@ class RoomsTest {
             EventBuffer buffer = new EventBuffer(true, false);
             List<Throwable> failures = new ArrayList<>();
             Resync resync = new Resync(spec, buffer, failures::add);
-            Tree tree = new Tree(spec, channel, DirectoryLister.JDK, false);
-            tree.addRoot(dir);
+            Tree tree = new Tree(spec, null);
+            tree.addRoot(dir, Sources.Source.of(channel, DirectoryLister.JDK, false));
             resync.bind(tree, new RenamePairer(VirtualTimeScheduler.create(), Duration.ofMillis(50), c -> { }));
             Node root = tree.roots.get(0);
 
@@ -209,8 +246,8 @@ class RoomsTest {
             WatchSpec spec = spec(dir, 3, OverflowStrategy.RESYNC);
             EventBuffer buffer = new EventBuffer(true, false);
             Resync resync = new Resync(spec, buffer, e -> { });
-            Tree tree = new Tree(spec, channel, DirectoryLister.JDK, false);
-            tree.addRoot(dir);
+            Tree tree = new Tree(spec, null);
+            tree.addRoot(dir, Sources.Source.of(channel, DirectoryLister.JDK, false));
             resync.bind(tree, new RenamePairer(VirtualTimeScheduler.create(), Duration.ofMillis(50), c -> { }));
             for (int i = 0; i < 4; i++) {
                 buffer.add(new FileEvent(Kind.CREATED, sub.resolve("f" + i), null, false, dir, Instant.EPOCH, null), false);
@@ -226,8 +263,8 @@ class RoomsTest {
             WatchSpec spec = spec(dir, 100, OverflowStrategy.ERROR);
             List<Throwable> failures = new ArrayList<>();
             Resync resync = new Resync(spec, new EventBuffer(true, false), failures::add);
-            Tree tree = new Tree(spec, channel, DirectoryLister.JDK, false);
-            tree.addRoot(dir);
+            Tree tree = new Tree(spec, null);
+            tree.addRoot(dir, Sources.Source.of(channel, DirectoryLister.JDK, false));
             resync.bind(tree, new RenamePairer(VirtualTimeScheduler.create(), Duration.ofMillis(50), c -> { }));
             resync.lost(List.of(), "test");
             assertThat(failures).singleElement().isInstanceOf(dev.vigil.watch.WatchOverflowException.class);

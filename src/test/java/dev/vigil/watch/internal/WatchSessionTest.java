@@ -53,7 +53,7 @@ class WatchSessionTest {
             CompletableFuture<Void> established = new CompletableFuture<>();
             session.executor.execute(() -> {
                 try {
-                    session.establish(() -> Backends.Selection.of(fake));
+                    session.establish(root -> Backends.Selection.of(fake));
                     established.complete(null);
                 } catch (Throwable t) {
                     established.completeExceptionally(t);
@@ -76,8 +76,9 @@ class WatchSessionTest {
             for (int i = 0; i <= WatchSession.MAX_QUEUED_EVENTS; i++) {
                 flood.add(new RawEvent(key, RawEvent.RawKind.CREATED, "ghost" + i, false, 0));
             }
-            session.onEvents(List.of(new RawEvent(key, RawEvent.RawKind.CREATED, "real", false, 0)));
-            session.onEvents(flood); // over the bound: dropped, and the loss recorded
+            RawEventListener reader = session.sources.all().get(0); // what the fake's reader thread calls
+            reader.onEvents(List.of(new RawEvent(key, RawEvent.RawKind.CREATED, "real", false, 0)));
+            reader.onEvents(flood); // over the bound: dropped, and the loss recorded
             release.countDown();
 
             await().atMost(Duration.ofSeconds(10)).until(session::dirtyPending);

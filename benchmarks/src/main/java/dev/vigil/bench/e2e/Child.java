@@ -13,6 +13,8 @@ import java.nio.file.Path;
  *   <li>{@code PRINT 1|0} → {@code OK}: print (or not) one {@code EV <kind> <nanoTime> <path>} line per event;</li>
  *   <li>{@code RESET [prefix]} → {@code OK}: zero the counters; collect created paths under prefix;</li>
  *   <li>{@code STATS} → {@code STATS key=value...};</li>
+ *   <li>{@code AGAIN} → {@code AGAIN <nanos>}: a second watcher of ROOT started in this JVM, its start call to ready
+ *   ({@code -1}: not supported or failed);</li>
  *   <li>{@code QUIT}: stop watching and exit.</li>
  * </ul>
  * Nothing else is printed on stdout except {@code FAIL <why>} (start failed, then exit 2) and
@@ -30,7 +32,7 @@ public final class Child {
             out.line("FAIL usage: Child vigil|jdk|none ROOT");
             System.exit(2);
         }
-        Recorder rec = new Recorder(out);
+        Recorder rec = new Recorder(out::line);
         Peer peer;
         if (args[0].equals("vigil")) {
             peer = VigilPeer.create();
@@ -73,6 +75,13 @@ public final class Child {
                 out.line("OK");
             } else if (line.equals("STATS")) {
                 out.line(rec.stats());
+            } else if (line.equals("AGAIN")) {
+                try {
+                    out.line("AGAIN " + peer.startAgain(root));
+                } catch (Throwable t) {
+                    out.line("AGAIN -1");
+                    t.printStackTrace();
+                }
             } else if (line.equals("QUIT")) {
                 break;
             } else {

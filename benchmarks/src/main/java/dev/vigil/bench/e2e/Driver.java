@@ -40,8 +40,10 @@ public final class Driver {
         Path work = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm", "vigil-e2e")
                 : Path.of(System.getProperty("java.io.tmpdir"), "vigil-e2e");
         int rounds = 5;
-        List<String> peers = List.of("vigil", "jdk", "none");
-        List<String> phases = List.of("idle", "latency", "burst");
+        List<String> peers = List.of("vigil", "jdk", "inotifywait", "none");
+        List<String> phases = List.of("idle", "latency", "burst", "again");
+        String inotifywait = "inotifywait";
+        int againRuns = 5;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvmFlags = List.of("-Xss512k", "-XX:+UseSerialGC", "-Xmx256m");
         List<String> extraFlags = List.of();
@@ -71,6 +73,7 @@ public final class Driver {
                     case "--peers" -> c.peers = List.of(args[++i].split(","));
                     case "--phases" -> c.phases = List.of(args[++i].split(","));
                     case "--java" -> c.java = args[++i];
+                    case "--inotifywait" -> c.inotifywait = args[++i];
                     case "--jvm-flags" -> c.jvmFlags = split(args[++i]);
                     case "--extra-flags" -> c.extraFlags = split(args[++i]);
                     case "--tree" -> {
@@ -127,11 +130,14 @@ public final class Driver {
             java -jar vigil-benchmarks.jar [options]
               --work DIR            work directory (tree, logs); default /dev/shm/vigil-e2e (tmpfs), else $TMPDIR/vigil-e2e
               --rounds N            rounds; each runs every peer once, order alternating (default 5)
-              --peers a,b           peers to run: vigil,jdk,none (default all three; "none" watches nothing:
-                                    the JVM floor, measured for startup and idle only)
-              --phases a,b          workloads after startup: idle,latency,burst (default all)
+              --peers a,b           peers to run: vigil,jdk,inotifywait,none (default all four; "none" watches
+                                    nothing: the JVM floor, measured for startup and idle only)
+              --phases a,b          workloads after startup: idle,latency,burst,again (default all; "again",
+                                    always last: a second watcher started 5 times in the running JVM, Java peers only)
               --java PATH           java launcher for the children (default: the driver's)
-              --jvm-flags "..."     flags for both children (default "-Xss512k -XX:+UseSerialGC -Xmx256m")
+              --inotifywait PATH    inotifywait (inotify-tools) for the native peer (default: on PATH)
+              --jvm-flags "..."     flags for the Java children (default "-Xss512k -XX:+UseSerialGC -Xmx256m";
+                                    "" for the JVM's defaults)
               --extra-flags "..."   more flags for both children (e.g. profiling)
               --tree TxSxF          tree: T top dirs x S subdirs x F files (default 100x100x10)
               --idle S              idle window in seconds (default 10)
@@ -216,7 +222,7 @@ public final class Driver {
      */
     private void warmUp() throws Exception {
         for (String peer : cfg.peers) {
-            ChildProc c = ChildProc.spawn(peer, childCommand(peer), logs.resolve(peer + "-warmup.stderr.log"));
+            ChildProc c = spawn(peer, logs.resolve(peer + "-warmup.stderr.log"));
             try {
                 c.await("READY", 180_000);
             } catch (IOException e) {
@@ -309,7 +315,17 @@ public final class Driver {
 
     // ---------------------------------------------------------------- one peer, all workloads
 
+    private ChildProc spawn(String peer, Path errLog) throws IOException {
+        List<String> cmd = childCommand(peer);
+        return peer.equals("inotifywait") ? ChildProc.spawnTool(peer, cmd, errLog) : ChildProc.spawn(peer, cmd, errLog);
+    }
+
     private List<String> childCommand(String peer) {
+        if (peer.equals("inotifywait")) {
+            // its best configuration for this job: monitor, recursive, only the events the Java peers watch
+            return List.of(cfg.inotifywait, "-m", "-r", "-e", "create,modify,delete,move", "--format", "%e %w%f",
+                    tree.toString());
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(cfg.java);
         cmd.addAll(cfg.jvmFlags);
@@ -338,7 +354,7 @@ public final class Driver {
             log("  command: " + String.join(" ", cmd));
         }
         Path errLog = logs.resolve(peer + "-r" + run.round + ".stderr.log");
-        ChildProc c = ChildProc.spawn(peer, cmd, errLog);
+        ChildProc c = spawn(peer, errLog);
         Path burstRoot = tree.resolve("burst-" + peer + "-r" + run.round);
         try {
             startup(run, c);
@@ -351,6 +367,10 @@ public final class Driver {
             }
             if (!peer.equals("none") && cfg.phases.contains("burst")) {
                 burst(run, c, burstRoot);
+            }
+            // last: its watchers' heap would otherwise count in the burst's peak RSS
+            if (isJava(peer) && !peer.equals("none") && cfg.phases.contains("again")) {
+                again(run, c);
             }
             synchronized (c.errors) {
                 if (!c.errors.isEmpty()) {
@@ -379,13 +399,37 @@ public final class Driver {
         run.m.put("hwm.ready", mib(Proc.statusKb(pid, "VmHWM")));
         run.m.put("cpu.ready", Proc.seconds(Proc.cpuTicks(pid)));
         run.notes.put("threads.startup", Proc.threadDiff(Map.of(), Proc.threadNanos(pid), 6));
-        run.m.put("start.total", (readyNanos - c.spawnNanos) / 1e6);
-        run.m.put("start.jvm", (mainNanos - c.spawnNanos) / 1e6);
-        run.m.put("start.main", (callNanos - mainNanos) / 1e6);
-        run.m.put("start.call", (readyNanos - callNanos) / 1e6);
+        // the driver's reading of the readiness line: the same stamp for every peer
+        run.m.put("start.total", (c.readyReceived - c.spawnNanos) / 1e6);
+        if (mainNanos != 0) { // a Java child: where its startup went, on its own stamps
+            run.m.put("start.jvm", (mainNanos - c.spawnNanos) / 1e6);
+            run.m.put("start.main", (callNanos - mainNanos) / 1e6);
+            run.m.put("start.call", (readyNanos - callNanos) / 1e6);
+        }
         log(String.format("  ready: spawn->ready %.0f ms (JVM %.0f, main %.0f, watch call %.0f), RSS %.1f MiB",
                 run.get("start.total"), run.get("start.jvm"), run.get("start.main"), run.get("start.call"),
                 run.get("rss.ready")));
+    }
+
+    static boolean isJava(String peer) {
+        return !peer.equals("inotifywait");
+    }
+
+    /** A second watcher of the same tree started, made ready and stopped in the running child JVM, several times. */
+    private void again(Run run, ChildProc c) throws Exception {
+        double[] ms = new double[cfg.againRuns];
+        for (int i = 0; i < ms.length; i++) {
+            long n = longs(c.call("AGAIN", "AGAIN", 300_000))[0];
+            if (n < 0) {
+                return;
+            }
+            ms[i] = n / 1e6;
+        }
+        run.notes.put("again", Arrays.toString(ms));
+        run.m.put("again.first", ms.length == 0 ? Double.NaN : ms[0]);
+        Arrays.sort(ms);
+        run.m.put("again.median", percentile(ms, 50));
+        log("  again: second watcher in the running JVM, start->ready " + run.notes.get("again") + " ms");
     }
 
     /**
@@ -468,13 +512,16 @@ public final class Driver {
         }
         // wait for the stragglers
         Map<String, Long> first = new HashMap<>();
+        Map<String, Long> firstReceived = new HashMap<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         int matched;
         do {
             Thread.sleep(50);
             first.clear();
+            firstReceived.clear();
             for (ChildProc.Ev ev : c.events()) {
                 first.merge(ev.path(), ev.nanos(), Math::min);
+                firstReceived.merge(ev.path(), ev.received(), Math::min);
             }
             matched = 0;
             for (int i = 0; i < n; i++) {
@@ -489,23 +536,36 @@ public final class Driver {
         // CPU of the watcher's own threads per write (warm-up included): the work on the latency path
         run.m.put("lat.cpuPerWriteUs", Proc.diffNonRuntime(th0, th1) / 1e3 / (n + w));
         run.notes.put("threads.latency", Proc.threadDiff(th0, th1, 6));
-        double[] lat = new double[matched];
+        // on the driver's reading of the event line (the same stamp for every peer), and on the watcher's own
+        double[] lat = latencies(firstReceived, paths, at);
+        double[] own = latencies(first, paths, at);
+        run.m.put("lat.delivered", (double) matched);
+        run.m.put("lat.p50", percentile(lat, 50));
+        run.m.put("lat.p99", percentile(lat, 99));
+        run.m.put("lat.max", lat.length == 0 ? Double.NaN : lat[lat.length - 1]);
+        if (isJava(run.peer)) {
+            run.m.put("lat.own.p50", percentile(own, 50));
+            run.m.put("lat.own.p99", percentile(own, 99));
+        }
+        c.clearEvents();
+        log(String.format("  latency: %d/%d delivered, p50 %.3f ms, p99 %.3f ms, max %.3f ms (own stamps: p50 %.3f,"
+                        + " p99 %.3f); watcher threads %.0f us CPU per write", matched, n, run.get("lat.p50"),
+                run.get("lat.p99"), run.get("lat.max"), run.get("lat.own.p50"), run.get("lat.own.p99"),
+                run.get("lat.cpuPerWriteUs")));
+    }
+
+    private static double[] latencies(Map<String, Long> first, String[] paths, long[] at) {
+        double[] lat = new double[paths.length];
         int k = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < paths.length; i++) {
             Long e = first.get(paths[i]);
             if (e != null && e >= at[i]) {
                 lat[k++] = (e - at[i]) / 1e6;
             }
         }
+        lat = Arrays.copyOf(lat, k);
         Arrays.sort(lat);
-        run.m.put("lat.delivered", (double) matched);
-        run.m.put("lat.p50", percentile(lat, 50));
-        run.m.put("lat.p99", percentile(lat, 99));
-        run.m.put("lat.max", lat.length == 0 ? Double.NaN : lat[lat.length - 1]);
-        c.clearEvents();
-        log(String.format("  latency: %d/%d delivered, p50 %.3f ms, p99 %.3f ms, max %.3f ms; watcher threads"
-                        + " %.0f us CPU per write", matched, n, run.get("lat.p50"), run.get("lat.p99"), run.get("lat.max"),
-                run.get("lat.cpuPerWriteUs")));
+        return lat;
     }
 
     /** Nearest-rank percentile of a sorted array. */

@@ -56,6 +56,16 @@ final class JdkPeer implements Peer {
     }
 
     @Override
+    public long startAgain(Path root) throws Exception {
+        JdkPeer other = new JdkPeer();
+        long t0 = System.nanoTime();
+        other.start(root, new Recorder(line -> { }));
+        long t1 = System.nanoTime();
+        other.close();
+        return t1 - t0;
+    }
+
+    @Override
     public void close() {
         closed = true;
         try {

@@ -13,4 +13,12 @@ interface Peer {
 
     /** Stops watching. */
     void close();
+
+    /**
+     * Starts a second, independent watcher of {@code root} in this (already running) JVM, waits until it is ready,
+     * stops it, and returns the nanoseconds from the start call to ready; its events are discarded.
+     */
+    default long startAgain(Path root) throws Exception {
+        throw new UnsupportedOperationException("not measured for this peer");
+    }
 }

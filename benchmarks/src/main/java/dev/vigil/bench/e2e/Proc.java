@@ -102,7 +102,7 @@ final class Proc {
      */
     static boolean jvmRuntime(String name) {
         String n = name.contains("#") ? name.substring(0, name.lastIndexOf('#')) : name;
-        return n.startsWith("VM ") || n.startsWith("GC ") || n.startsWith("C1 ") || n.startsWith("C2 ")
+        return n.startsWith("VM ") || n.startsWith("GC ") || n.startsWith("G1 ") || n.startsWith("C1 ") || n.startsWith("C2 ")
                 || n.startsWith("Monitor Deflati") || n.startsWith("Signal Dispatch") || n.startsWith("Service Thread")
                 || n.startsWith("Finalizer") || n.startsWith("Reference Handl") || n.startsWith("Common-Cleaner")
                 || n.startsWith("Notification Th") || n.startsWith("Sweeper") || n.startsWith("Attach Listener");

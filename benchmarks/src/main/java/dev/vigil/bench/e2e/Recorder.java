@@ -15,7 +15,7 @@ final class Recorder {
     static final int OVERFLOW = 4;
     static final String[] NAMES = {"CREATED", "MODIFIED", "DELETED", "RENAMED", "OVERFLOW"};
 
-    private final Out out;
+    private final java.util.function.Consumer<String> out;
     private boolean print;
     private Path prefix;
     private final HashSet<Path> created = new HashSet<>();
@@ -25,7 +25,8 @@ final class Recorder {
     private long firstNanos;
     private long lastNanos;
 
-    Recorder(Out out) {
+    /** {@code out} takes the protocol lines ({@code EV ...}, {@code ERROR ...}), one per call. */
+    Recorder(java.util.function.Consumer<String> out) {
         this.out = out;
     }
 
@@ -40,7 +41,7 @@ final class Recorder {
             distinctDirs++;
         }
         if (print) {
-            out.line("EV " + NAMES[kind] + " " + nanos + " " + path);
+            out.accept("EV " + NAMES[kind] + " " + nanos + " " + path);
         }
     }
 
@@ -69,7 +70,7 @@ final class Recorder {
     }
 
     void error(Throwable t) {
-        out.line("ERROR " + String.valueOf(t).replace('\n', ' '));
+        out.accept("ERROR " + String.valueOf(t).replace('\n', ' '));
         t.printStackTrace();
     }
 }

@@ -30,6 +30,16 @@ final class VigilPeer implements Peer {
     }
 
     @Override
+    public long startAgain(Path root) throws Exception {
+        VigilPeer other = new VigilPeer();
+        long t0 = System.nanoTime();
+        other.start(root, new Recorder(line -> { }));
+        long t1 = System.nanoTime();
+        other.close();
+        return t1 - t0;
+    }
+
+    @Override
     public void close() {
         if (sub != null) {
             sub.dispose();

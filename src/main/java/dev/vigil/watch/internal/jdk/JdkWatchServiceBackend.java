@@ -6,9 +6,13 @@ import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
 import java.io.IOException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.WatchService;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The portable backend over the JDK's {@link WatchService}: one registration per directory, one {@code WatchService}
@@ -71,6 +75,38 @@ public final class JdkWatchServiceBackend implements WatchBackend {
     @Override
     public Capabilities capabilities() {
         return Capabilities.PER_DIRECTORY; // no cookie is ever given: renames are never paired
+    }
+
+    /**
+     * Types of remote file stores, as the JDK names them (the mount table's on Linux, {@code statfs}'s on macOS);
+     * FUSE ones ({@code fuse}, {@code fuse.sshfs}, {@code fuseblk}, {@code macfuse}) are told by their prefix or
+     * suffix.
+     */
+    private static final Set<String> REMOTE = Set.of("nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "9p", "ceph",
+            "afs", "coda", "gfs2", "ocfs2", "lustre", "virtiofs", "afpfs", "webdav");
+
+    /**
+     * Asks the JDK for the type of {@code root}'s file store: the JDK's own watcher relies on the OS's native events
+     * (inotify on Linux) and misses the changes of a remote or FUSE file system as they do. Empty when the type
+     * cannot be read.
+     */
+    @Override
+    public Optional<String> cannotWatch(Path root) {
+        try {
+            return whyUnwatchable(root, Files.getFileStore(root).type());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Why changes under {@code root}, on a file store of {@code type}, are missed; empty when they are not. */
+    static Optional<String> whyUnwatchable(Path root, String type) {
+        String t = type.toLowerCase(Locale.ROOT);
+        if (!REMOTE.contains(t) && !t.startsWith("fuse") && !t.endsWith("fuse")) {
+            return Optional.empty();
+        }
+        return Optional.of(root + " is on a file system of type " + type + ", whose changes made by other machines or "
+                + "beneath it the JDK's WatchService does not see");
     }
 
     @Override

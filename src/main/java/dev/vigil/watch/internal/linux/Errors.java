@@ -78,6 +78,16 @@ final class Errors {
                 || errno == ELOOP;
     }
 
+    /**
+     * Whether {@code inotify_add_watch} failing with {@code errno} leaves the channel unable to keep its tree
+     * watched, so that it fails: any failure but the directory's own ({@link #isTheDirectorys}) and the watch limit
+     * ({@code ENOSPC}), after which the channel keeps its watches and the caller decides (end the session, or poll
+     * the directories beyond the limit).
+     */
+    static boolean failsTheChannel(int errno) {
+        return !isTheDirectorys(errno) && errno != ENOSPC;
+    }
+
     /** What {@code inotify_add_watch(dir)} failing with {@code errno} means to the caller. */
     static IOException addWatch(Path dir, int errno, Throwable cause) {
         String failed = "inotify_add_watch(" + dir + ") failed: " + describe(errno);

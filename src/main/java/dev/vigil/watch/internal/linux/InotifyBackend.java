@@ -9,6 +9,7 @@ import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
 import dev.vigil.watch.internal.linux.jna.Inotify;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import reactor.core.Exceptions;
@@ -106,6 +107,21 @@ public final class InotifyBackend implements WatchBackend {
             probed = Optional.empty();
             return probed;
         }
+    }
+
+    /**
+     * Asks {@code statfs(2)} for the type of {@code root}'s file system; see {@link FileSystems} for the types whose
+     * changes inotify misses. Empty when {@code statfs} fails (the watch then reports the real error).
+     */
+    @Override
+    public Optional<String> cannotWatch(Path root) {
+        long type;
+        try {
+            type = FileSystems.type(root);
+        } catch (LastErrorException e) {
+            return Optional.empty();
+        }
+        return FileSystems.whyUnwatchable(root, type);
     }
 
     @Override

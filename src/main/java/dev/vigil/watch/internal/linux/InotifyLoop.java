@@ -482,9 +482,9 @@ final class InotifyLoop implements Runnable {
      * Registers a watch of {@code dir} for {@code channel}; its key is a new {@link Watch}. Any thread. The path
      * goes to the kernel as UTF-8, as the names come back (right wherever {@code sun.jnu.encoding} is UTF-8).
      *
-     * <p>A failure that is the directory's own (it vanished, is not readable, its name is too long) is only
-     * thrown. Any other one means that the channel cannot keep its tree watched: the channel fails with it
-     * ({@link RawEventListener#onFailure}, on this thread, before it is thrown), and when the inotify fd itself is
+     * <p>A failure that is the directory's own (it vanished, is not readable, its name is too long), or the watch
+     * limit ({@code ENOSPC}), is only thrown. Any other one means that the channel cannot keep its tree watched:
+     * the channel fails with it ({@link RawEventListener#onFailure}, on this thread, before it is thrown), and when the inotify fd itself is
      * unusable ({@code EBADF}, {@code EINVAL}) the loop dies of it, failing every channel; the next
      * {@link InotifyBackend#open} starts a new one.
      */
@@ -508,7 +508,7 @@ final class InotifyLoop implements Runnable {
             }
         }
         IOException error = Errors.addWatch(dir, errno, failed);
-        if (!Errors.isTheDirectorys(errno)) {
+        if (Errors.failsTheChannel(errno)) {
             fail(channel, error);
             if (errno == Errors.EBADF || errno == Errors.EINVAL) {
                 if (error instanceof WatchException) {

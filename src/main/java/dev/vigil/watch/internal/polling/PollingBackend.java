@@ -80,7 +80,8 @@ public final class PollingBackend implements WatchBackend {
     /**
      * Per directory: the pipeline's tree model then decides which directories are polled (excluded ones never are,
      * nor anything below the top level of a non-recursive watch), and one listing per directory is what a recursive
-     * walk would cost anyway. Renames are paired by file key (inode) within one poll.
+     * walk would cost anyway. Renames are paired by file key (inode) within one poll; where the JDK gives no file
+     * key (Windows) they are a deletion and a creation.
      */
     @Override
     public Capabilities capabilities() {

@@ -16,8 +16,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.SecureDirectoryStream;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,8 +46,10 @@ import reactor.util.context.Context;
  * a deletion and a creation. A watched directory that is gone (or replaced by another one) is reported
  * {@code SELF_DELETED} then {@code UNWATCHED}, and forgotten, unless it moved within the watched tree: its watch
  * then follows it, as an inotify watch follows its inode. A directory that cannot be listed any more (permission
- * withdrawn, I/O error) gives one {@code OVERFLOW} of it (the pipeline rescans it and reports why), and is polled
- * again: once it can be listed, the difference with its last good listing is reported.
+ * withdrawn, I/O error) on two polls in a row gives one {@code OVERFLOW} of it (the pipeline rescans it and reports
+ * why), and is polled again: once it can be listed, the difference with its last good listing is reported. A failure
+ * on one poll only is passed over: on Windows a directory is briefly unlistable while another process holds it
+ * without sharing (a sharing violation) or while its deletion waits for a handle to close.
  *
  * <p>Batch order: unpaired deletions, every first half, every second half, creations, modifications, then the
  * watches that ended. All first halves go before any second half so that chains ({@code a→b, c→a}) and swaps pair
@@ -96,7 +96,8 @@ final class PollingChannel implements WatchChannel {
         Path path;
         final Object dirKey;
         Map<String, Entry> entries;
-        boolean failing;
+        /** Polls in a row that could not list it (0: the last one could). */
+        int failedPolls;
 
         Watch(Path path, Object dirKey, Map<String, Entry> entries) {
             this.path = path;
@@ -349,10 +350,11 @@ final class PollingChannel implements WatchChannel {
             Seen s = seen.get(w);
             if (s.entries != null) {
                 w.entries = s.entries;
-                w.failing = false;
+                w.failedPolls = 0;
             } else if (s.failure != null) {
-                if (!w.failing) {
-                    w.failing = true; // reported once, until it can be listed again
+                // a failure on one poll only is passing (a deletion pending while another handle is open, a
+                // sharing violation on Windows); on the second in a row it is reported, once until it lists again
+                if (++w.failedPolls == 2) {
                     batch.add(RawEvent.overflow(w, ""));
                 }
             } else {
@@ -444,28 +446,26 @@ final class PollingChannel implements WatchChannel {
     }
 
     /**
-     * A directory's entries with their attributes (links not followed). Where the JDK offers a
-     * {@link SecureDirectoryStream} (Linux), attributes are read relative to the open directory ({@code fstatat}),
-     * which saves resolving each path from the root. An entry that vanishes while listed is left out.
+     * A directory's entries with their attributes (links not followed). The directory is open only while its names
+     * are read, never while attributes are: on Windows an open directory handle can make a concurrent rename or
+     * deletion of that directory fail (Wine's listing handle does not share deletion), so that instant is kept to
+     * the enumeration itself. An entry that vanishes before its attributes are read is left out.
      */
     static Map<String, Entry> list(Path dir) throws IOException {
-        Map<String, Entry> out = new LinkedHashMap<>();
+        List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            SecureDirectoryStream<Path> sds = ds instanceof SecureDirectoryStream<Path> s ? s : null;
-            for (Path p : ds) {
-                Path name = p.getFileName();
-                BasicFileAttributes a;
-                try {
-                    a = sds != null
-                            ? sds.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                                    .readAttributes()
-                            : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                } catch (NoSuchFileException gone) {
-                    continue;
-                }
-                out.put(name.toString(), new Entry(a.fileKey(), a.isDirectory(), a.size(),
-                        a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+            ds.forEach(listed::add);
+        }
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (Path p : listed) {
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                continue;
             }
+            out.put(p.getFileName().toString(), new Entry(a.fileKey(), a.isDirectory(), a.size(),
+                    a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         }
         return out;
     }

@@ -64,6 +64,15 @@ interface Kernel {
     /** {@code GetFileAttributesW(path)}. */
     int attributes(String path) throws Win32Exception;
 
+    /** {@code GetDriveTypeW}: a network drive (remote file system). */
+    int DRIVE_REMOTE = 4;
+
+    /**
+     * {@code GetDriveTypeW(rootPath)}: the kind of drive of a root directory ({@code C:\}, {@code \\server\share\});
+     * {@code DRIVE_UNKNOWN} (0) or {@code DRIVE_NO_ROOT_DIR} (1) when it cannot tell. Never fails.
+     */
+    int driveType(String rootPath);
+
     /** {@code GetLongPathNameW(path)}: the path with 8.3 short names expanded. */
     String longPathName(String path) throws Win32Exception;
 

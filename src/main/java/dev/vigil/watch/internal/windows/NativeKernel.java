@@ -124,6 +124,11 @@ final class NativeKernel implements Kernel {
     }
 
     @Override
+    public int driveType(String rootPath) {
+        return K32.GetDriveTypeW(wide(rootPath));
+    }
+
+    @Override
     public String longPathName(String path) throws Win32Exception {
         char[] in = wide(path);
         char[] out = new char[Math.max(in.length, 260) + 1];
@@ -195,6 +200,8 @@ final class NativeKernel implements Kernel {
         static native int GetFileAttributesW(char[] path);
 
         static native int GetLongPathNameW(char[] shortPath, char[] longPath, int length);
+
+        static native int GetDriveTypeW(char[] rootPathName);
     }
 
     /** Direct mapping of ntdll. */

@@ -8,6 +8,7 @@ import dev.vigil.watch.internal.RawEventListener;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchChannel;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -103,6 +104,36 @@ public final class WindowsBackend implements WatchBackend {
             probed = Optional.empty();
             return probed;
         }
+    }
+
+    /**
+     * Asks {@code GetDriveTypeW} about the drive of {@code root} ({@code C:\}, {@code \\server\share\}):
+     * a network drive ({@code DRIVE_REMOTE}: mapped drives and UNC shares) cannot be trusted to report changes, so
+     * the automatic choice polls it. Empty for every other drive type, and when native code cannot be called.
+     */
+    @Override
+    public Optional<String> cannotWatch(Path root) {
+        Path top = root.toAbsolutePath().getRoot();
+        if (top == null) {
+            return Optional.empty();
+        }
+        int type;
+        try {
+            type = kernel.get().driveType(top.toString());
+        } catch (LinkageError e) {
+            return Optional.empty();
+        }
+        return whyUnwatchable(root, type);
+    }
+
+    /** Why changes under {@code root}, on a drive of {@code GetDriveTypeW} type {@code driveType}, may be missed. */
+    static Optional<String> whyUnwatchable(Path root, int driveType) {
+        if (driveType != Kernel.DRIVE_REMOTE) {
+            return Optional.empty();
+        }
+        return Optional.of(root + " is on a network drive (GetDriveTypeW: DRIVE_REMOTE), where change notifications "
+                + "depend on the server (many NAS and Samba servers send none, and none cover changes made on the "
+                + "server by other means)");
     }
 
     @Override

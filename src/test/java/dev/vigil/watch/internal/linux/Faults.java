@@ -16,6 +16,7 @@ public final class Faults {
     public static final int EBADF = Errors.EBADF;
     public static final int EINVAL = Errors.EINVAL;
     public static final int ENOMEM = Errors.ENOMEM;
+    public static final int ENOSPC = Errors.ENOSPC;
 
     private volatile String addWatchPrefix;
     private volatile int addWatchErrno;

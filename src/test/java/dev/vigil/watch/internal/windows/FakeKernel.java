@@ -30,6 +30,8 @@ final class FakeKernel implements Kernel {
     final Map<String, Integer> files = new ConcurrentHashMap<>();
     /** Short path to long path, for GetLongPathNameW. */
     final Map<String, String> longNames = new ConcurrentHashMap<>();
+    /** Drive types by root path, for GetDriveTypeW (a fixed drive, 3, when absent). */
+    final Map<String, Integer> driveTypes = new ConcurrentHashMap<>();
     /** Codes that CreateFileW fails with, by path. */
     final Map<String, Integer> openFailures = new ConcurrentHashMap<>();
     final Map<Long, Dir> handles = new ConcurrentHashMap<>();
@@ -216,6 +218,11 @@ final class FakeKernel implements Kernel {
             throw new Win32Exception("GetFileAttributesW", WinErrors.ERROR_FILE_NOT_FOUND);
         }
         return a;
+    }
+
+    @Override
+    public int driveType(String rootPath) {
+        return driveTypes.getOrDefault(rootPath, 3);
     }
 
     @Override

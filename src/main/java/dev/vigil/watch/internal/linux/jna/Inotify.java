@@ -116,4 +116,14 @@ public final class Inotify {
 
     /** {@code int close(int fd)}. On Linux the fd is released even when this fails (never retry). */
     public static native int close(int fd) throws LastErrorException;
+
+    /**
+     * {@code statfs(2)}: fills {@code buf} (a {@code struct statfs}, at most {@link #STATFS_SIZE} bytes) for the file
+     * system holding {@code path} (NUL-terminated, UTF-8). Its first field, {@code f_type}, is a native {@code long}
+     * ({@code unsigned int} on s390x).
+     */
+    public static native int statfs(byte[] path, byte[] buf) throws LastErrorException;
+
+    /** Bytes enough for {@code struct statfs} on every Linux ABI (120 on 64-bit ones). */
+    public static final int STATFS_SIZE = 256;
 }
