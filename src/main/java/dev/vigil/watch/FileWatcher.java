@@ -259,7 +259,8 @@ public final class FileWatcher implements AutoCloseable {
      * after this call returns, as after a cancel: on the session's queue it reads what the OS still has, saves what its
      * subscriber received (the undelivered changes dropped here are thus reported again by the next session, not
      * lost), gives the file back, and only then removes its OS watches; {@link #saveState()} waits for that save, and
-     * reports its failure. A session closed before it was established saves nothing and leaves the file as it was.
+     * reports its failure. A session closed before its establishment began saves nothing and leaves the file as it
+     * was; one closed while being established saves once it is.
      * The backend's shared resources (its descriptor and reader thread) stay open for the JVM's next watcher, as
      * after a cancel. As an {@link AutoCloseable}, a watcher may be used in try-with-resources or declared as a bean
      * whose destroy method is {@code close}.

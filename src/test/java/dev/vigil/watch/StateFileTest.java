@@ -167,6 +167,17 @@ class StateFileTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // the only way to reach the subscription inside a lambda subscriber's onSubscribe
+    void aSessionEndedBeforeItsEstablishmentBeganGivesTheFileBack() {
+        FileWatcher w = watcher(Backend.AUTO);
+        // cancelled inside onSubscribe, which a lambda subscriber gets before the session is established
+        w.events().subscribe(e -> { }, e -> { }, () -> { }, org.reactivestreams.Subscription::cancel);
+        w.saveState().block(T);
+        assertThat(file).as("nothing was established, so nothing is saved").doesNotExist();
+        assertThat(session(w, null)).as("the file is free for the next session").hasSize(6);
+    }
+
+    @Test
     void theFinalSaveCatchesUpWithEveryBackendOfTheSession(@TempDir Path tmp) throws IOException {
         Path a = Files.createDirectory(tmp.resolve("a"));
         Path b = Files.createDirectory(tmp.resolve("b"));

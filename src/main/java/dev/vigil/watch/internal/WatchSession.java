@@ -106,10 +106,14 @@ final class WatchSession implements Sources.Sink {
     /**
      * On the executor: checks the roots (before a backend is chosen: the user's input is the likelier problem),
      * picks each root's backend, opens a channel per backend, watches and lists every root (no events for what
-     * exists; with a state file, the changes since it was saved).
+     * exists; with a state file, the changes since it was saved). Does nothing when the session was closed before
+     * (its release already ran on the executor: what this opened would never be released).
      */
     void establish(Backends.Chooser backends) throws IOException {
         assert executor.inside();
+        if (isClosed()) {
+            return;
+        }
         tick();
         for (Path root : spec.roots()) {
             checkRoot(root);
