@@ -39,9 +39,34 @@ final class InotifyProbe {
         return ((Number) Files.getAttribute(p, "unix:ino")).longValue();
     }
 
-    static long openFds() throws IOException {
+    /**
+     * What this process's descriptors point to, sorted, without the class path's jars (the JVM opens a jar the first
+     * time it loads a class from it, and keeps it open).
+     */
+    static List<String> fdTargets() throws IOException {
+        List<String> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
+            for (Path fd : s.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (!target.endsWith(".jar")) {
+                        out.add(target);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the listing's own descriptor, closed by now
+                }
+            }
         }
+        out.sort(null);
+        return out;
+    }
+
+    /** The descriptors in {@code now} beyond those in {@code before} (as multisets of targets): what was opened since. */
+    static List<String> opened(List<String> before, List<String> now) {
+        List<String> extra = new ArrayList<>(now);
+        for (String b : before) {
+            extra.remove(b);
+        }
+        return extra;
     }
 }

@@ -37,7 +37,7 @@ class LinuxCloseTest {
     @Test
     void closeCompletesEverySessionAfterWhatWasDeliveredAndRemovesItsWatches() throws Exception {
         List<Long> tree = tree("a", "b/c");
-        long fds = settledFds();
+        List<String> fds = settledFds();
         int threads = Thread.activeCount();
         FileWatcher w = FileWatcher.of(root);
         Recorder other = Recorder.watch(w);
@@ -53,7 +53,7 @@ class LinuxCloseTest {
         assertThat(w.isClosed()).isTrue();
         await().pollInSameThread().atMost(T).untilAsserted(() -> {
             assertThat(watchedOf(tree)).isEmpty();
-            assertThat(InotifyProbe.openFds()).isEqualTo(fds);
+            assertThat(InotifyProbe.opened(fds, InotifyProbe.fdTargets())).as("descriptors opened and kept").isEmpty();
             assertThat(Thread.activeCount()).isLessThanOrEqualTo(threads);
         });
     }
@@ -224,15 +224,15 @@ class LinuxCloseTest {
         return out;
     }
 
-    /** The open fds once the shared inotify instance exists (a first session creates it, once per JVM). */
-    private long settledFds() throws IOException {
+    /** The open fds' targets once the shared inotify instance exists (a first session creates it, once per JVM). */
+    private List<String> settledFds() throws IOException {
         FileWatcher warm = FileWatcher.of(root);
         Recorder r = Recorder.watch(warm);
         warm.close();
         await().atMost(T).until(() -> r.completed);
         List<Long> rootOnly = List.of(InotifyProbe.inode(root));
         await().pollInSameThread().atMost(T).untilAsserted(() -> assertThat(watchedOf(rootOnly)).isEmpty());
-        return InotifyProbe.openFds();
+        return InotifyProbe.fdTargets();
     }
 
     private static List<Long> watched(List<Long> tree) {

@@ -788,30 +788,8 @@ class WatchSoakTest {
             double heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024);
             List<String> names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                     .map(Thread::getName).sorted().toList();
-            List<String> fds = readFdTargets();
+            List<String> fds = InotifyProbe.fdTargets();
             return new Sample(at, cycle, fds.size(), names.size(), watches, heap, dirs, entries, events, names, fds);
-        }
-
-        /**
-         * What this process's descriptors point to, sorted, without the class path's jars: the JVM opens a jar the
-         * first time it loads a class from it (a failure report's, late in the run), and keeps it open.
-         */
-        static List<String> readFdTargets() throws IOException {
-            List<String> out = new ArrayList<>();
-            try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-                for (Path fd : s.toList()) {
-                    try {
-                        String target = Files.readSymbolicLink(fd).toString();
-                        if (!target.endsWith(".jar")) {
-                            out.add(target);
-                        }
-                    } catch (java.nio.file.NoSuchFileException e) {
-                        // the listing's own descriptor, closed by now
-                    }
-                }
-            }
-            out.sort(null);
-            return out;
         }
 
         @Override
