@@ -129,6 +129,7 @@ class StateFileTest {
         recorders.add(stalled);
         Files.delete(root.resolve("mod.txt")); // a live change it never receives
         w.ready().block(T);
+        await().atMost(T).until(() -> stalled.events.size() == 1); // delivered on another thread
         stalled.dispose();
         w.saveState().block(T);
         assertThat(stalled.events).hasSize(1);
@@ -152,6 +153,7 @@ class StateFileTest {
         recorders.add(stalled);
         Files.delete(root.resolve("mod.txt"));
         w.ready().block(T);
+        await().atMost(T).until(() -> stalled.events.size() == 1); // delivered on another thread
         w.close(); // drops what was not delivered; the final save still runs, after close() returned
         w.saveState().block(T);
         await().atMost(T).until(() -> stalled.completed);
@@ -178,7 +180,8 @@ class StateFileTest {
     }
 
     @Test
-    void theFinalSaveCatchesUpWithEveryBackendOfTheSession(@TempDir Path tmp) throws IOException {
+    void theFinalSaveCatchesUpWithEveryBackendOfTheSession() throws IOException {
+        Path tmp = home; // beside the state file, outside both roots
         Path a = Files.createDirectory(tmp.resolve("a"));
         Path b = Files.createDirectory(tmp.resolve("b"));
         Files.writeString(a.resolve("x"), "x");
@@ -206,6 +209,8 @@ class StateFileTest {
         Recorder next = Recorder.watch(second);
         recorders.add(next);
         assertThat(Recorder.merged(tmp, next.sync(second))).containsExactly("MODIFIED b/y");
+        next.dispose();
+        second.saveState().block(T); // its final save is over before the directories go
     }
 
     /** Roots {@code a} and {@code b} in one session, {@code b} polled every {@code interval}, {@code a} native. */
