@@ -445,21 +445,36 @@ final class Tree {
     /** Lists a directory (links not followed); null when it vanished. */
     private NameSet list(Node node) {
         Path dir = node.path();
-        NameSet out = new NameSet();
-        try {
-            node.root().source.lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
-            return out;
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return null;
-        } catch (AccessDeniedException e) {
-            problem(node, new WatchException("cannot list " + dir + ": permission denied; events for its "
-                    + "entries are reported but its existing content is unknown", dir, "list", 0, e));
-            return out;
-        } catch (IOException e) {
-            problem(node, new WatchException("cannot list " + dir + ": " + e.getMessage(), dir, "list", 0, e));
-            return out;
+        for (int attempt = 0;; attempt++) {
+            NameSet out = new NameSet();
+            try {
+                node.root().source.lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
+                return out;
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                return null;
+            } catch (AccessDeniedException e) {
+                problem(node, new WatchException("cannot list " + dir + ": permission denied; events for its "
+                        + "entries are reported but its existing content is unknown", dir, "list", 0, e));
+                return out;
+            } catch (IOException e) {
+                if (attempt < LIST_RETRIES.length) {
+                    // often passing: on Windows a directory just moved or created may be held open a moment
+                    // (a sharing violation), by the mover, an indexer or an antivirus; this runs on the session's
+                    // own thread, where a short wait delays no other session
+                    java.util.concurrent.locks.LockSupport.parkNanos(LIST_RETRIES[attempt]);
+                    continue;
+                }
+                problem(node, new WatchException("cannot list " + dir + " (tried " + (attempt + 1) + " times): "
+                        + e.getMessage(), dir, "list", 0, e));
+                return out;
+            }
         }
     }
+
+    /** The waits before listing again after a failure that may pass (about 0.3 s in all). */
+    private static final long[] LIST_RETRIES = {
+        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10), java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50),
+        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250)};
 
     /** Records the entries of {@code node}'s subtree, stamped with the time of their directory's last listing. */
     static void record(Node node, Snapshot into) {
