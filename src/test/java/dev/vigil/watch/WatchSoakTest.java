@@ -603,17 +603,30 @@ class WatchSoakTest {
                         sb.append("\n  disk has ").append(p).append(d ? " (dir)" : "").append(", view nothing");
                     }
                 });
+                // first what CI output keeps: the overflows (each one a rescan) this session saw since the last
+                // quiescent point, with their scopes and causes
+                List<FileEvent> overflowsSeen = log.stream().filter(e -> e.kind() == FileEvent.Kind.OVERFLOW).toList();
+                sb.append("\n  overflows since the last quiescent point: ").append(overflowsSeen.size());
+                for (FileEvent o : overflowsSeen.subList(Math.max(0, overflowsSeen.size() - 8), overflowsSeen.size())) {
+                    sb.append("\n    ").append(o.path()).append(": ")
+                            .append(o.cause().map(Throwable::getMessage).orElse("(no cause)"));
+                }
                 for (Path w : wrong) {
+                    if (wrong.stream().anyMatch(a -> !a.equals(w) && w.startsWith(a))) {
+                        continue; // an ancestor is wrong too: its story is this one's
+                    }
                     java.util.Set<String> names = new java.util.HashSet<>();
                     sb.append("\n  the story of ").append(w).append(", back through the renames that moved it:")
                             .append(story(w, names));
                     names.removeIf(n -> n.equals("root") || n.length() < 4 || "dfmr".indexOf(n.charAt(0)) < 0);
                     sb.append("\n  what the writers did to it and its directories under any of their names:");
-                    for (String op : JOURNAL) {
-                        if (names.stream().anyMatch(n -> op.contains("/" + n + " ") || op.contains("/" + n + "/")
-                                || op.endsWith("/" + n))) {
-                            sb.append("\n    ").append(op);
-                        }
+                    List<String> ops = JOURNAL.stream().filter(op -> names.stream().anyMatch(n -> op.contains("/" + n
+                            + " ") || op.contains("/" + n + "/") || op.endsWith("/" + n))).toList();
+                    if (ops.size() > 12) {
+                        sb.append("\n    (").append(ops.size() - 12).append(" earlier ones left out)");
+                    }
+                    for (String op : ops.subList(Math.max(0, ops.size() - 12), ops.size())) {
+                        sb.append("\n    ").append(op);
                     }
                 }
                 sb.append("\n  events about them (of the last ").append(log.size()).append("), with context:");
