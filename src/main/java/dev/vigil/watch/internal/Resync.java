@@ -267,6 +267,14 @@ final class Resync {
      */
     void rescan(Instant now, Predicate<FileEvent> accepts) {
         List<Dirty> todo = new ArrayList<>(dirty);
+        // A first half held in a dirty subtree is in its baseline: the rescan reports where the entry is now (its new
+        // name if it stayed in the tree), so its second half, read later, must not move it once more over what the
+        // rescan reported. That half is then a move in from outside.
+        for (RenamePairer.Pending m : pairer.takeIf(m -> absorbs(m.root(), m.path()))) {
+            if (m.entry().node() != null) {
+                tree.drop(m.entry().node(), new ArrayList<>());
+            }
+        }
         dirty.clear();
         List<FileEvent> out = new ArrayList<>();
         for (Dirty d : todo) {

@@ -211,6 +211,17 @@ final class Tree {
         }
     }
 
+    /** Adds the entries below {@code node} to {@code out}, deepest first (as {@link #drop} lists them). */
+    static void below(Node node, List<Change> out) {
+        Path dir = node.path();
+        node.forEach((name, isDir, child) -> {
+            if (child != null) {
+                below(child, out);
+            }
+            out.add(new Change(dir.resolve(name), isDir));
+        });
+    }
+
     /** The OS dropped the watch of {@code node} by itself. */
     void unwatched(Node node) {
         byKey.remove(node.key);

@@ -166,7 +166,16 @@ final class WatchSession implements Sources.Sink {
     private void changesSince(Node root, Snapshot saved, Snapshot found) {
         for (Snapshot.Change c : Snapshot.diff(saved, found)) {
             if (c.kind() == Kind.RENAMED) {
-                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of());
+                List<Tree.Change> inside = new ArrayList<>();
+                if (c.directory()) {
+                    found.forEach((p, st) -> {
+                        if (!p.equals(c.path()) && p.startsWith(c.path())) {
+                            inside.add(new Tree.Change(p, st.directory()));
+                        }
+                    });
+                    inside.sort(java.util.Comparator.comparing(Tree.Change::path).reversed()); // deepest first
+                }
+                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of(), inside, true);
             } else {
                 emit(c.kind(), c.path(), null, c.directory(), root, false);
             }
@@ -813,7 +822,9 @@ final class WatchSession implements Sources.Sink {
         Node root = dir.root();
         boolean watchIt = entry.dir() && spec.recursive() && !tree.prunes(root, path);
         Node moved = entry.node();
+        Path from = m.path(); // before moved(): the held half's directory may lie inside the moved one
         dir.put(name, entry.dir());
+        List<Tree.Change> inside = new ArrayList<>(); // what the moved directory holds, at its new paths
         if (moved != null) {
             moved.parent = dir;
             moved.name = name;
@@ -826,31 +837,41 @@ final class WatchSession implements Sources.Sink {
             }
             if (watchIt) {
                 dir.attach(name, moved);
+                Tree.below(moved, inside);
             } else {
-                tree.drop(moved, new ArrayList<>());
+                tree.drop(moved, inside);
                 moved = null;
             }
         }
-        renamed(m.root(), m.path(), root, path, entry.dir(), replaced, replacedBelow);
+        renamed(m.root(), from, root, path, entry.dir(), replaced, replacedBelow, inside, watchIt);
         if (watchIt && moved == null) {
             addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
         }
     }
 
     /**
-     * Reports a rename as what the filter lets the subscriber see of it: a {@code RENAMED} when both names are
-     * visible; the appearance (or replacement) of the new name or the disappearance of the old one otherwise.
+     * Reports a rename as what the subscriber can see of it: a {@code RENAMED} when both names are visible. Otherwise
+     * (the filter, or a subtree waiting for its rescan, hides one end) entry by entry: what it could see under the old
+     * name goes, what it can see under the new one comes, {@code inside} (the directory's content, at its new paths,
+     * deepest first) included. A target that existed is replaced, with what was below it ({@code replacedBelow}).
+     * {@code shown}: whether the content stays in the tree (else it left what is watched with the move).
      */
     private void renamed(Node fromRoot, Path from, Node root, Path path, boolean dir, boolean replaced,
-            List<Tree.Change> replacedBelow) {
-        boolean wasVisible = visible(fromRoot, from);
-        boolean isVisible = visible(root, path);
-        if (wasVisible && isVisible) {
+            List<Tree.Change> replacedBelow, List<Tree.Change> inside, boolean shown) {
+        if (visible(fromRoot, from) && visible(root, path)) {
             output(new FileEvent(Kind.RENAMED, path, from, dir, root.path(), now, null), replaced, replacedBelow);
-        } else if (isVisible) {
-            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
-        } else if (wasVisible) {
-            emit(Kind.DELETED, from, null, dir, fromRoot, false);
+            return;
+        }
+        for (Tree.Change c : inside) {
+            emit(Kind.DELETED, from.resolve(path.relativize(c.path())), null, c.dir(), fromRoot, false);
+        }
+        emit(Kind.DELETED, from, null, dir, fromRoot, false);
+        for (Tree.Change c : replacedBelow) {
+            emit(Kind.DELETED, c.path(), null, c.dir(), root, false);
+        }
+        emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
+        for (int i = inside.size() - 1; shown && i >= 0; i--) { // parents first
+            emit(Kind.CREATED, inside.get(i).path(), null, inside.get(i).dir(), root, false);
         }
     }
 
