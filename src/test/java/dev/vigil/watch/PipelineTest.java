@@ -229,6 +229,38 @@ class PipelineTest {
     }
 
     /**
+     * {@code mkdir -p a/d/e} then {@code mv a b}, the rename's halves read in two batches: {@code a/d} cannot be
+     * watched at its old path, and while {@code a} waits for its second half there is nowhere to watch it; once the
+     * pair arrives it is watched and listed where it landed.
+     */
+    @Test
+    void aNewDirectoryWhoseParentIsRenamedAcrossTwoReadsIsWatchedWhereItLands() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        mkdir(a);
+        Set<Path> known = new HashSet<>(Set.of(a));
+        Withheld s = Withheld.subscribe(build(watcher().renameWindow(Duration.ofMinutes(1))));
+        s.request(Long.MAX_VALUE);
+        try {
+            mkfile(a.resolve("d/e/f"));
+            move(a, b);
+            fake.moved(a, b);
+            fake.emit(b, CREATED, "d", true, 0); // read before the rename: the model still calls it a/d
+            awaitLoop();
+            fake.emit(dir, MOVED_FROM, "a", true, 5);
+            awaitLoop();
+            fake.emit(dir, MOVED_TO, "b", true, 5);
+            awaitLoop();
+            org.awaitility.Awaitility.await().atMost(T).untilAsserted(() -> assertThat(view(known, s.got))
+                    .as("the subscriber's view after %s", s.got)
+                    .containsExactlyInAnyOrder(b, b.resolve("d"), b.resolve("d/e"), b.resolve("d/e/f")));
+            assertThat(fake.watched()).as("watched").contains(b.resolve("d"), b.resolve("d/e"));
+        } finally {
+            s.dispose();
+        }
+    }
+
+    /**
      * A directory renamed out of a subtree that waits for its rescan: the subscriber never saw the rename's first
      * end, and must get the directory at its new name with everything inside.
      */

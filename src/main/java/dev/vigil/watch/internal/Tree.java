@@ -298,6 +298,11 @@ final class Tree {
         return out;
     }
 
+    /** Gives back a directory taken by {@link #takeUnresolved}, to be tried again after the next events. */
+    void retryLater(Node node) {
+        unresolved.add(node);
+    }
+
     /**
      * Watches and lists again a directory returned by {@link #takeUnresolved}, at its current path, recording what
      * it holds into {@code found}; nothing when the model no longer has it (deleted or replaced meanwhile: the events

@@ -722,6 +722,10 @@ final class WatchSession implements Sources.Sink {
      */
     private void resolve() {
         for (Node n : tree.takeUnresolved()) {
+            if (inHeldSubtree(n)) {
+                tree.retryLater(n); // its directory waits for a rename's second half: nowhere to watch it yet
+                continue;
+            }
             Snapshot before = new Snapshot();
             Tree.record(n, before);
             Snapshot found = new Snapshot();
@@ -732,6 +736,23 @@ final class WatchSession implements Sources.Sink {
                 }
             }
         }
+    }
+
+    /** Whether {@code n}'s directory lies in a subtree taken out by a rename whose second half has not come. */
+    private boolean inHeldSubtree(Node n) {
+        Node x = n.parent;
+        while (x.parent != null && x.parent.dirs != null && x.parent.dirs.get(x.name) == x) {
+            x = x.parent;
+        }
+        if (x.parent == null) {
+            return false; // attached all the way up to a root
+        }
+        for (RenamePairer.Pending p : pairer.held()) {
+            if (p.entry().node() == x) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void modified(Node dir, String name, boolean isDir) {
