@@ -261,6 +261,36 @@ class PipelineTest {
     }
 
     /**
+     * Found by the soak: a rescan walks the tree while it changes; a directory moved after its parent was listed is
+     * gone when the walk reaches it. Its content was not deleted: once the move's events are read it is listed
+     * where it went, and the subscriber ends up knowing it there.
+     */
+    @Test
+    void aDirectoryMovedWhileARescanWalksTheTreeKeepsItsContent() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        mkfile(a.resolve("s/f"));
+        Set<Path> known = new HashSet<>(Set.of(a, a.resolve("s"), a.resolve("s/f")));
+        Withheld slow = Withheld.subscribe(build(watcher().renameWindow(Duration.ofMinutes(1))));
+        List<FileEvent> got = slow.got;
+        try {
+            fake.overflow(); // the root goes dirty; its rescan waits for demand
+            awaitLoop();
+            fake.beforeListing(a, () -> { // the walk listed the root and found a; then a moves
+                move(a, b);
+                fake.moved(a, b);
+                fake.batch(List.of(new Ev(dir, MOVED_FROM, "a", true, 6), new Ev(dir, MOVED_TO, "b", true, 6)));
+            });
+            slow.request(Long.MAX_VALUE);
+            org.awaitility.Awaitility.await().atMost(T).untilAsserted(() -> assertThat(view(known, got))
+                    .as("the subscriber's view after %s", got)
+                    .containsExactlyInAnyOrder(b, b.resolve("s"), b.resolve("s/f")));
+        } finally {
+            slow.dispose();
+        }
+    }
+
+    /**
      * A directory renamed out of a subtree that waits for its rescan: the subscriber never saw the rename's first
      * end, and must get the directory at its new name with everything inside.
      */

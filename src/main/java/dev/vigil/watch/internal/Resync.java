@@ -289,7 +289,13 @@ final class Resync {
                 if (node != d.root()) {
                     found.put(d.scope(), new Snapshot.Stamp(true, 0));
                 }
+                int mark = tree.unresolvedCount();
                 tree.reconcile(node, found, Tree.Detail.FILES);
+                // A directory found by the walk and gone when the walk reached it (moved or deleted meanwhile: its
+                // events are still to be read): its content is missing from what was found, so the difference
+                // below tells the subscriber it went. Forget it here too; once the events are read, the directory
+                // is listed where it is now and its content reported again (Tree#resolve).
+                tree.forgetContentOfUnresolvedSince(mark);
             }
             if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {
                 continue;

@@ -298,6 +298,28 @@ final class Tree {
         return out;
     }
 
+    /** How many directories wait to be resolved (a mark for {@link #forgetContentOfUnresolvedSince}). */
+    int unresolvedCount() {
+        return unresolved.size();
+    }
+
+    /**
+     * Empties, in the model, the directories that went unresolved since {@code mark} while attached (watched, but
+     * their listing found no such path), unwatching what was below them: a rescan that could not list them reported
+     * their content gone; {@link #resolve} lists them again and reports what they hold as new.
+     */
+    void forgetContentOfUnresolvedSince(int mark) {
+        for (Node n : unresolved.subList(mark, unresolved.size())) {
+            if (n.parent != null && n.parent.dirs != null && n.parent.dirs.get(n.name) == n) {
+                List<String> names = new ArrayList<>();
+                n.forEach((name, isDir, child) -> names.add(name));
+                for (String name : names) {
+                    remove(n, name, new ArrayList<>());
+                }
+            }
+        }
+    }
+
     /** Gives back a directory taken by {@link #takeUnresolved}, to be tried again after the next events. */
     void retryLater(Node node) {
         unresolved.add(node);
