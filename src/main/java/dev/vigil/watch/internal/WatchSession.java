@@ -166,16 +166,8 @@ final class WatchSession implements Sources.Sink {
     private void changesSince(Node root, Snapshot saved, Snapshot found) {
         for (Snapshot.Change c : Snapshot.diff(saved, found)) {
             if (c.kind() == Kind.RENAMED) {
-                List<Tree.Change> inside = new ArrayList<>();
-                if (c.directory()) {
-                    found.forEach((p, st) -> {
-                        if (!p.equals(c.path()) && p.startsWith(c.path())) {
-                            inside.add(new Tree.Change(p, st.directory()));
-                        }
-                    });
-                    inside.sort(java.util.Comparator.comparing(Tree.Change::path).reversed()); // deepest first
-                }
-                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of(), inside, true);
+                Node moved = c.directory() ? Node.at(root, c.path()) : null; // the model has the tree by now
+                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of(), moved, List.of());
             } else {
                 emit(c.kind(), c.path(), null, c.directory(), root, false);
             }
@@ -843,9 +835,9 @@ final class WatchSession implements Sources.Sink {
         Node root = dir.root();
         boolean watchIt = entry.dir() && spec.recursive() && !tree.prunes(root, path);
         Node moved = entry.node();
-        Path from = m.path(); // before moved(): the held half's directory may lie inside the moved one
+        Path from = m.path();
         dir.put(name, entry.dir());
-        List<Tree.Change> inside = new ArrayList<>(); // what the moved directory holds, at its new paths
+        List<Tree.Change> dropped = new ArrayList<>(); // what it held, when it left what is watched
         if (moved != null) {
             moved.parent = dir;
             moved.name = name;
@@ -858,13 +850,12 @@ final class WatchSession implements Sources.Sink {
             }
             if (watchIt) {
                 dir.attach(name, moved);
-                Tree.below(moved, inside);
             } else {
-                tree.drop(moved, inside);
+                tree.drop(moved, dropped);
                 moved = null;
             }
         }
-        renamed(m.root(), from, root, path, entry.dir(), replaced, replacedBelow, inside, watchIt);
+        renamed(m.root(), from, root, path, entry.dir(), replaced, replacedBelow, moved, dropped);
         if (watchIt && moved == null) {
             addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
         }
@@ -873,15 +864,20 @@ final class WatchSession implements Sources.Sink {
     /**
      * Reports a rename as what the subscriber can see of it: a {@code RENAMED} when both names are visible. Otherwise
      * (the filter, or a subtree waiting for its rescan, hides one end) entry by entry: what it could see under the old
-     * name goes, what it can see under the new one comes, {@code inside} (the directory's content, at its new paths,
-     * deepest first) included. A target that existed is replaced, with what was below it ({@code replacedBelow}).
-     * {@code shown}: whether the content stays in the tree (else it left what is watched with the move).
+     * name goes, what it can see under the new one comes, the directory's content included: that of {@code moved}
+     * (the directory's node, now at its new name) or, when it left what is watched, {@code dropped} (its entries at
+     * the new paths, deepest first). A target that existed is replaced, with what was below it ({@code replacedBelow}).
      */
     private void renamed(Node fromRoot, Path from, Node root, Path path, boolean dir, boolean replaced,
-            List<Tree.Change> replacedBelow, List<Tree.Change> inside, boolean shown) {
+            List<Tree.Change> replacedBelow, Node moved, List<Tree.Change> dropped) {
         if (visible(fromRoot, from) && visible(root, path)) {
             output(new FileEvent(Kind.RENAMED, path, from, dir, root.path(), now, null), replaced, replacedBelow);
             return;
+        }
+        List<Tree.Change> inside = dropped;
+        if (moved != null) {
+            inside = new ArrayList<>();
+            Tree.below(moved, inside);
         }
         for (Tree.Change c : inside) {
             emit(Kind.DELETED, from.resolve(path.relativize(c.path())), null, c.dir(), fromRoot, false);
@@ -891,7 +887,7 @@ final class WatchSession implements Sources.Sink {
             emit(Kind.DELETED, c.path(), null, c.dir(), root, false);
         }
         emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
-        for (int i = inside.size() - 1; shown && i >= 0; i--) { // parents first
+        for (int i = inside.size() - 1; moved != null && i >= 0; i--) { // parents first
             emit(Kind.CREATED, inside.get(i).path(), null, inside.get(i).dir(), root, false);
         }
     }
