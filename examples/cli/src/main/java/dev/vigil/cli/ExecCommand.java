@@ -45,6 +45,10 @@ final class ExecCommand implements Callable<Integer> {
             description = "How long a CMD stopped by --restart or Ctrl-C has after SIGTERM before SIGKILL (default 2s).")
     Duration grace;
 
+    @Option(names = {"-v", "--verbose"},
+            description = "Say on stderr what each change (the last of its quiet period) does: start, queue or stop a run.")
+    boolean verbose;
+
     @Mixin
     WatchScope scope;
 
@@ -60,14 +64,14 @@ final class ExecCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CountDownLatch ended = new CountDownLatch(1);
-        try (Runner runner = new Runner(command, restart, grace, err)) {
+        try (Runner runner = new Runner(command, restart, grace, err, verbose)) {
             Signals.onTerminate(() -> {
                 runner.refuse();
                 watcher.close();
             });
             Disposable watch = watcher.events()
-                    .switchMap(e -> Mono.delay(debounce)) // a debounce: each change restarts the quiet period
-                    .subscribe(e -> runner.trigger(), e -> {
+                    .switchMap(e -> Mono.delay(debounce).thenReturn(e)) // each change restarts the quiet period
+                    .subscribe(e -> runner.trigger(e.kind() + " " + e.path()), e -> {
                         failure.set(e);
                         ended.countDown();
                     }, ended::countDown);

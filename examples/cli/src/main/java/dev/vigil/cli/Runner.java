@@ -19,6 +19,7 @@ final class Runner implements AutoCloseable {
     private final boolean restart;
     private final Duration grace;
     private final PrintWriter err;
+    private final boolean verbose;
 
     private Process current;
     private int run;
@@ -26,26 +27,40 @@ final class Runner implements AutoCloseable {
     private boolean stopping;
     private boolean closed;
 
-    Runner(List<String> command, boolean restart, Duration grace, PrintWriter err) {
+    Runner(List<String> command, boolean restart, Duration grace, PrintWriter err, boolean verbose) {
         this.command = List.copyOf(command);
         this.restart = restart;
         this.grace = grace;
         this.err = err;
+        this.verbose = verbose;
     }
 
-    /** Files changed: run now, or once more after the current run, or (restart) stop it and run again. */
-    synchronized void trigger() {
+    /**
+     * Files changed: run now, or once more after the current run, or (restart) stop it and run again. With
+     * {@code verbose}, says which on {@code err}, naming {@code change}.
+     */
+    synchronized void trigger(String change) {
         if (closed) {
             return;
         }
         if (current == null) {
+            verbose(change, "run " + (run + 1) + " starts");
             start();
             return;
         }
         again = true;
         if (restart && !stopping) {
             stopping = true;
+            verbose(change, "run " + run + " is stopped for a restart");
             stop(current);
+        } else {
+            verbose(change, "run " + (run + 1) + " follows run " + run);
+        }
+    }
+
+    private void verbose(String change, String action) {
+        if (verbose) {
+            report("vigil exec: " + change + ": " + action);
         }
     }
 
@@ -83,13 +98,12 @@ final class Runner implements AutoCloseable {
 
     /** SIGTERM to the process and its descendants, SIGKILL to those left after the grace period. */
     private void stop(Process p) {
-        p.descendants().forEach(ProcessHandle::destroy);
+        List<ProcessHandle> descendants = p.descendants().toList(); // before the parent dies and they are orphans
         p.destroy();
+        descendants.forEach(ProcessHandle::destroy);
         CompletableFuture.runAsync(() -> {
-            if (p.isAlive()) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-            }
+            p.destroyForcibly();
+            descendants.forEach(ProcessHandle::destroyForcibly);
         }, CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS));
     }
 
