@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
@@ -49,10 +50,10 @@ class EventsController {
                 .map(e -> ServerSentEvent.<Object>builder(e).event("change").build())
                 .doFinally(signal -> ended.tryEmitEmpty());
         // merge subscribes to the changes first: ready() then waits for that very session to be established
+        List<String> roots = watcher.roots().stream().map(Path::toString).toList();
         Flux<ServerSentEvent<Object>> readyThenHeartbeats = watcher.ready()
                 .thenMany(Flux.concat(
-                        Mono.just(ServerSentEvent.<Object>builder(Map.of("roots", watcher.roots().toString()))
-                                .event("ready").build()),
+                        Mono.just(ServerSentEvent.<Object>builder(Map.of("roots", roots)).event("ready").build()),
                         Flux.interval(heartbeat).map(i -> ServerSentEvent.<Object>builder().comment("heartbeat").build())))
                 .takeUntilOther(ended.asMono());
         return Flux.merge(changes, readyThenHeartbeats);
