@@ -54,7 +54,7 @@ public final class VigilCrashLog implements AutoCloseable {
     public record Entry(CrashEvent event, List<DumpFile> dumps, List<String> dumpErrors) {
     }
 
-    /** The recent events, newest first. */
+    /** The recent events, the most recently published first (a fatal event is published after its dump). */
     public List<Entry> recent() {
         synchronized (recent) {
             return List.copyOf(recent);

@@ -15,8 +15,9 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 /**
  * The {@code vigil} actuator endpoint ({@code GET /actuator/vigil} once exposed with
  * {@code management.endpoints.web.exposure.include=vigil}): the named watchers and their sessions, the crash
- * reporter's recent events (newest first, each with its dump files) and the files in its dump directory (newest
- * first, at most 100). Plain maps and strings, so that it reads the same under every Boot JSON setup.
+ * reporter's recent events (most recently published first, each with its dump files) and the files in its dump
+ * directory (newest first, at most 100). Plain maps and strings, so that it reads the same under every Boot JSON
+ * setup.
  */
 @Endpoint(id = "vigil")
 public class VigilEndpoint {
