@@ -302,6 +302,7 @@ public final class Ingest {
                 out.write("chunk " + i + "\n");
                 out.flush();
                 System.out.println("$ wrote chunk " + i + " of slow.csv");
+                first.sync().block(Duration.ofSeconds(10)); // the watcher has seen it: the file is held, not processed
             }
         }
         outcomes.asFlux().take(3).blockLast(Duration.ofSeconds(10));
