@@ -103,12 +103,13 @@ public final class ConfigReload<T> {
     /**
      * The results: first the initial load (once the watch is established), then one per debounced burst of changes
      * to the file. Cold: each subscription has its own watch; all of them update {@link #current()}. Reloads run on
-     * the timer's thread. Fails only when the watch fails (the directory deleted completes it).
+     * the timer's thread ({@link Builder#scheduler(Scheduler)}), the initial one on {@link Schedulers#boundedElastic()}. Fails only when the watch fails (the directory deleted completes it).
      */
     public Flux<Result<T>> results() {
         Flux<FileEvent> changes = watcher.events().filter(this::concernsFile);
         Flux<Object> debounced = changes.sampleTimeout(e -> Mono.delay(quiet, timer)).cast(Object.class);
-        Mono<Object> initial = Mono.defer(watcher::ready).thenReturn(file); // after the session above exists
+        Mono<Object> initial = Mono.defer(watcher::ready) // subscribed after the session above exists
+                .publishOn(Schedulers.boundedElastic()).thenReturn(file);
         return Flux.merge(debounced, initial).map(trigger -> reload());
     }
 
@@ -190,7 +191,7 @@ public final class ConfigReload<T> {
         private final Path file;
         private final Parser<T> parser;
         private Duration quiet = Duration.ofMillis(200);
-        private Scheduler timer = Schedulers.parallel();
+        private Scheduler timer = Schedulers.boundedElastic();
 
         private Builder(Path file, Parser<T> parser) {
             this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
@@ -209,7 +210,10 @@ public final class ConfigReload<T> {
             return this;
         }
 
-        /** The scheduler that times the quiet period and runs reloads (default {@link Schedulers#parallel()}). */
+        /**
+         * The scheduler that times the quiet period and runs the reloads that follow it, so it must allow blocking
+         * file I/O (default {@link Schedulers#boundedElastic()}).
+         */
         public Builder<T> scheduler(Scheduler timer) {
             this.timer = Objects.requireNonNull(timer, "timer");
             return this;

@@ -128,9 +128,10 @@ public final class Ingest {
                 return Flux.error(new UncheckedIOException("cannot create " + done + " and " + failed + ": " + e, e));
             }
             Flux<Path> live = watcher.events().concatMap(e -> e.kind() == FileEvent.Kind.OVERFLOW
-                    ? listing() // events were lost: the inbox says what is left to do
+                    ? Flux.defer(this::listing).subscribeOn(Schedulers.boundedElastic()) // events were lost: the inbox says what is left to do
                     : e.isDirectory() || e.kind() == FileEvent.Kind.DELETED ? Flux.empty() : Flux.just(e.path()), 1);
-            Flux<Path> atStart = Mono.defer(watcher::ready).thenMany(Flux.defer(this::listing));
+            Flux<Path> atStart = Mono.defer(watcher::ready).publishOn(Schedulers.boundedElastic())
+                    .thenMany(Flux.defer(this::listing));
             return Flux.merge(1, live, atStart)
                     .takeUntilOther(stop.asMono())
                     .filter(f -> f.getParent().equals(inbox) && !f.getFileName().toString().startsWith(".")
@@ -151,7 +152,8 @@ public final class Ingest {
 
     /**
      * A barrier: completes once every change made in the inbox before it has been seen, up to the wait for stability
-     * (a file written before it and then left alone is processed after {@link Builder#stability(Duration)}).
+     * (a file written before it and then left alone is processed after {@link Builder#stability(Duration)}). It
+     * needs demand: while every slot is busy the watcher's events wait, and so does this barrier; bound it.
      */
     public Mono<Void> sync() {
         return Mono.defer(watcher::sync);
@@ -177,7 +179,7 @@ public final class Ingest {
         if (before == null) {
             return Mono.empty();
         }
-        return Mono.delay(stability, timer).flatMap(t -> {
+        return Mono.delay(stability, timer).publishOn(Schedulers.boundedElastic()).flatMap(t -> {
             List<Object> now = signature(file);
             return before.equals(now) ? Mono.just(file) : whenStable(file, now);
         });

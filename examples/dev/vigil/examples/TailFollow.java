@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
@@ -89,7 +90,8 @@ public final class TailFollow {
     }
 
     /**
-     * The lines, without their terminator. Cold: each subscription opens its own watch and file; lines are read
+     * The lines, without their terminator. Cold: each subscription opens its own watch and file (its end is taken at
+     * subscription), and starts reading once the watch is established; lines are read
      * on a worker of {@link Schedulers#boundedElastic()} and delivered there. Fails with an {@link UncheckedIOException}
      * naming the file when it cannot be read, or when a line is longer than {@link #maxLineBytes(int)}.
      */
@@ -141,19 +143,28 @@ public final class TailFollow {
         private final Scheduler.Worker worker = Schedulers.boundedElastic().createWorker();
         private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).flip();
         private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-        private volatile Source source; // written on the worker only
-        private boolean first = true;
+        private volatile Source source; // written on the worker only, after start()
+        private volatile boolean established;
 
         Follower(FluxSink<String> sink) {
             this.sink = sink;
         }
 
         void start() {
+            if (!fromStart) {
+                try { // the end is taken now, on the subscribing thread: what is appended after subscribe() is read
+                    source = openAt(true);
+                } catch (IOException e) {
+                    sink.error(new UncheckedIOException("cannot follow " + file + ": " + e.getMessage(), e));
+                    return;
+                }
+            }
             BaseSubscriber<FileEvent> events = new BaseSubscriber<>() {
                 @Override
                 protected void hookOnSubscribe(Subscription s) {
                     s.request(Long.MAX_VALUE);
-                    wake(); // established: from now on every change wakes us
+                    established = true; // from now on every change wakes us: reading may start
+                    wake();
                 }
 
                 @Override
@@ -163,18 +174,18 @@ public final class TailFollow {
 
                 @Override
                 protected void hookOnError(Throwable t) {
-                    worker.schedule(() -> sink.error(t));
+                    onWorker(() -> sink.error(t));
                 }
 
                 @Override
                 protected void hookOnComplete() {
-                    worker.schedule(sink::complete);
+                    onWorker(sink::complete);
                 }
             };
             sink.onRequest(n -> wake());
             sink.onDispose(() -> {
                 events.dispose();
-                worker.schedule(() -> {
+                onWorker(() -> {
                     close(source);
                     worker.dispose();
                 });
@@ -206,7 +217,17 @@ public final class TailFollow {
         }
 
         private void wake() {
-            worker.schedule(this::drain);
+            if (established) {
+                onWorker(this::drain);
+            }
+        }
+
+        private void onWorker(Runnable task) {
+            try {
+                worker.schedule(task);
+            } catch (RejectedExecutionException disposed) {
+                // the subscription has ended and its file is closed: there is nothing left to read for
+            }
         }
 
         /** Runs on the worker only. */
@@ -215,12 +236,8 @@ public final class TailFollow {
                 return;
             }
             try {
-                if (source == null) {
-                    boolean opened = open();
-                    first = false; // a file created later is read from its start
-                    if (!opened) {
-                        return; // no file yet: its creation wakes us
-                    }
+                if (source == null && !open()) {
+                    return; // no file yet: its creation wakes us, and it is read from its start
                 }
                 while (!sink.isCancelled()) {
                     Source s = source;
@@ -314,21 +331,34 @@ public final class TailFollow {
             return now.fileKey() != null && s.key != null ? !now.fileKey().equals(s.key) : s.replaced;
         }
 
-        /** Opens the file at the path, replacing the current one. Returns false when there is none. */
+        /** Opens the file at the path from its start, replacing the current one. Returns false when there is none. */
         private boolean open() throws IOException {
+            Source next = openAt(false);
+            if (next == null) {
+                return false;
+            }
+            close(source);
+            buf.clear().flip();
+            partial.reset();
+            source = next;
+            return true;
+        }
+
+        /** The file now at the path, positioned at its start or end; null when there is none. */
+        private Source openAt(boolean end) throws IOException {
             FileChannel ch;
             try {
                 ch = FileChannel.open(file, StandardOpenOption.READ);
             } catch (NoSuchFileException none) {
-                return false;
+                return null;
             }
-            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-            long offset = first && !fromStart ? ch.size() : 0;
-            close(source);
-            buf.clear().flip();
-            partial.reset();
-            source = new Source(ch, key, offset);
-            return true;
+            try {
+                Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+                return new Source(ch, key, end ? ch.size() : 0);
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
         }
 
         private void close(Source s) {
