@@ -155,6 +155,7 @@ public final class TailFollow {
                 try { // the end is taken now, on the subscribing thread: what is appended after subscribe() is read
                     source = openAt(true);
                 } catch (IOException e) {
+                    worker.dispose();
                     sink.error(new UncheckedIOException("cannot follow " + file + ": " + e.getMessage(), e));
                     return;
                 }
