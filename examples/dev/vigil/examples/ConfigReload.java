@@ -282,7 +282,9 @@ public final class ConfigReload<T> {
         Path dir = Files.createTempDirectory("vigil-config");
         Path conf = dir.resolve("server.conf");
         Files.writeString(conf, "host = localhost\nport = 8080\n");
-        ConfigReload<ServerConfig> reload = ConfigReload.builder(conf, ServerConfig::parse).build();
+        // a quiet period longer than the default: each save below must stay one burst even on a loaded machine
+        ConfigReload<ServerConfig> reload = ConfigReload.builder(conf, ServerConfig::parse)
+                .quietPeriod(Duration.ofMillis(500)).build();
         BlockingQueue<Result<ServerConfig>> results = new LinkedBlockingQueue<>();
         Disposable d = reload.results().subscribe(results::add);
         System.out.println("watching " + conf);

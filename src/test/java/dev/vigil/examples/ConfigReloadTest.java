@@ -160,4 +160,14 @@ class ConfigReloadTest {
         assertThat(r).as("a reload within 10 s").isNotNull();
         return r;
     }
+
+    @Test
+    void theDemoShowsEachSaveAsOneReload() throws Exception {
+        assertThat(IngestTest.printedBy(ConfigReload::main))
+                .filteredOn(l -> l.contains(": Applied") || l.contains(": Rejected") || l.contains("(nothing"))
+                .hasSize(6) // the initial load and five saves
+                .anyMatch(l -> l.startsWith("reload: Rejected") && l.contains("was 80800"))
+                .anyMatch(l -> l.startsWith("reload: Applied") && l.contains("port=8084"))
+                .noneMatch(l -> l.contains("(nothing"));
+    }
 }

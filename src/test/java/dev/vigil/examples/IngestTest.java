@@ -197,4 +197,29 @@ class IngestTest {
             return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).collect(Collectors.toList());
         }
     }
+
+    @Test
+    void theDemoProcessesEveryFileOnceAcrossItsRestart() throws Exception {
+        assertThat(printedBy(Ingest::main)).filteredOn(l -> l.contains(" -> done/"))
+                .containsExactlyInAnyOrder("a.csv -> done/a.csv", "b.csv -> done/b.csv", "slow.csv -> done/slow.csv",
+                        "c.csv -> done/c.csv", "d.csv -> done/d.csv");
+    }
+
+    /** Runs {@code main} with its standard output captured, and returns the lines it printed, stripped. */
+    static java.util.List<String> printedBy(DemoMain main) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            main.run(new String[0]);
+        } finally {
+            System.setOut(was);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().map(String::strip).toList();
+    }
+
+    /** A program's {@code main}. */
+    interface DemoMain {
+        void run(String[] args) throws Exception;
+    }
 }

@@ -175,4 +175,13 @@ class TailFollowTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void theDemoPrintsEveryLineOnceInOrderAcrossRotationAndTruncation() throws Exception {
+        assertThat(IngestTest.printedBy(TailFollow::main))
+                .filteredOn(l -> l.startsWith("line: ") || l.startsWith("(no line"))
+                .containsExactly("line: started", "line: listening on :8080", "line: half a line",
+                        "line: last line of the old file", "line: written late to the old file",
+                        "line: first line of the new file", "line: after truncation");
+    }
 }
