@@ -50,9 +50,9 @@ class NoMicrometerTest {
         Process p = new ProcessBuilder(java.toString(), "-cp", classPath, NoMicrometerMain.class.getName(),
                 tmp.resolve("root").toString(), tmp.resolve("dumps").toString())
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
             p.destroyForcibly().waitFor();
-            throw new AssertionError("the child did not finish in 60 s: " + Files.readString(out));
+            throw new AssertionError("the child did not finish in 2 minutes: " + Files.readString(out));
         }
         String output = Files.readString(out);
         assertThat(p.exitValue()).as(output).isZero();
