@@ -32,7 +32,9 @@ import java.util.function.ToLongFunction;
  *       completed, failed, or closed with the watcher).</td></tr>
  *   <tr><td>{@code vigil.watch.native.watches}</td><td>gauge</td><td>watches</td><td></td>
  *       <td>OS watches the live sessions hold: one per watched directory with a per-directory backend (inotify,
- *       {@code WatchService}, a polled directory), one per root with a recursive one (Windows, FSEvents).</td></tr>
+ *       {@code WatchService}, a polled directory), one per root with a recursive one (Windows, FSEvents). Each
+ *       session counts its own: two sessions watching one directory count 2, though on inotify they share one
+ *       kernel watch of the JVM's one inotify instance.</td></tr>
  *   <tr><td>{@code vigil.watch.pending}</td><td>gauge</td><td>paths</td><td></td>
  *       <td>Distinct paths waiting in the sessions' buffers for their subscribers' demand (bounded per session by
  *       {@link FileWatcher.Builder#maxPendingPaths(int)}).</td></tr>
