@@ -140,6 +140,7 @@ final class Resync {
      * the undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
      */
     private void markDirty(List<Scope> requested, List<EventBuffer.Event> taken, String why) {
+        spec.stats().overflowed();
         if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
             buffer.hold(!dirty.isEmpty());
             fail.accept(new WatchOverflowException(why + " (overflow strategy ERROR)",
@@ -282,6 +283,7 @@ final class Resync {
                 continue;
             }
             Path rootPath = d.root().path();
+            spec.stats().rescanned();
             out.add(new FileEvent(Kind.OVERFLOW, d.scope(), null, true, rootPath, now, d.cause()));
             Snapshot found = new Snapshot();
             Node node = Node.at(d.root(), d.scope());

@@ -135,6 +135,11 @@ final class Tree {
         byKey.put(key, node);
     }
 
+    /** The number of OS watches held (read from other threads by metrics: may be a moment stale). */
+    int watchCount() {
+        return byKey.size();
+    }
+
     /** The node watched under {@code key}, or null (a watch already dropped). */
     Node watched(Object key) {
         return byKey.get(key);

@@ -520,6 +520,15 @@ final class WatchSession implements Sources.Sink {
         }
     }
 
+    /**
+     * The OS watches this session's tree holds. Any thread, without synchronisation: a racy read of the tree (its map
+     * is a final field) and of the map's size, a moment stale at worst, for metrics only.
+     */
+    int nativeWatches() {
+        Tree t = tree;
+        return t == null || isClosed() ? 0 : t.watchCount();
+    }
+
     /** Whether dirty subtrees wait for a rescan. */
     boolean dirtyPending() {
         return resync.pending();

@@ -109,7 +109,7 @@ public final class VigilCrashLog implements AutoCloseable {
         Set<Mono<DumpFile>> wanted = new LinkedHashSet<>();
         wanted.add(event.dump());
         if (event.source() == CrashEvent.Source.IN_PROCESS) {
-            reporter.options().automaticDumps().forEach(f -> wanted.add(event.dump(f)));
+            reporter.options().automaticDumps(event.kind()).forEach(f -> wanted.add(event.dump(f)));
         }
         // each Mono is cached by the event: subscribing to an automatic dump only waits for the file being written
         Flux.concat(new ArrayList<>(wanted).stream()
