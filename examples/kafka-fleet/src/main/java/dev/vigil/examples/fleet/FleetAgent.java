@@ -88,7 +88,9 @@ public final class FleetAgent implements AutoCloseable {
      * @param producer    where records go; owned by the agent from now on
      * @param maxInFlight how many records per topic may be sent and not yet acknowledged, at least 1
      * @return the running agent
-     * @throws FleetException when the watcher is not watching within 30 seconds (the agent is closed)
+     * @throws FleetException when the watcher is not watching within 30 seconds (the agent is closed); a session
+     *                        that fails to start (a missing root) does not throw here: {@link #done()} fails with
+     *                        the watcher's error
      */
     public static FleetAgent start(Identity identity, FileWatcher watcher, CrashReporter reporter,
                                    Producer<String, String> producer, int maxInFlight) {

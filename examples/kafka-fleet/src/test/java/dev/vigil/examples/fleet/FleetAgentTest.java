@@ -9,6 +9,7 @@ import dev.vigil.crash.CrashReporter;
 import dev.vigil.crash.CrashReporterOptions;
 import dev.vigil.crash.DumpFile;
 import dev.vigil.watch.FileWatcher;
+import dev.vigil.watch.WatchRootException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,5 +185,19 @@ class FleetAgentTest {
                 .hasMessageContaining("agent-test")
                 .hasMessageContaining("no broker");
         closeAcknowledging(producer);
+    }
+
+    @Test
+    void aDirectoryThatCannotBeWatchedEndsTheAgentWithTheWatchersError() throws Exception {
+        dir = tmp.resolve("missing");
+        MockProducer<String, String> producer = producer(true);
+        start(producer, 4);
+        assertThatThrownBy(() -> agent.done().block(Duration.ofSeconds(10)))
+                .hasCauseInstanceOf(WatchRootException.class) // block() wraps the checked exception
+                .hasMessageContaining(dir.toString())
+                .hasMessageContaining("does not exist");
+        agent.close();
+        assertThat(producer.closed()).isTrue();
+        assertThat(CrashReporter.installed()).isEmpty();
     }
 }
