@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -58,6 +59,7 @@ public final class FleetAgent implements AutoCloseable {
     private final Producer<String, String> producer;
     private final Mono<Void> done;
     private final Disposable running;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private FleetAgent(Identity identity, FileWatcher watcher, CrashReporter reporter,
                        Producer<String, String> producer, int maxInFlight) {
@@ -145,6 +147,9 @@ public final class FleetAgent implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         watcher.sync().timeout(Duration.ofSeconds(5)).onErrorComplete().block();
         watcher.close();
         reporter.close();
@@ -178,7 +183,7 @@ public final class FleetAgent implements AutoCloseable {
     }
 
     /**
-     * Runs an agent until its standard input ends: {@code FleetAgent --bootstrap HOST:PORT --dir DIR
+     * Runs an agent until its standard input ends or the JVM is asked to stop (Ctrl-C): {@code FleetAgent --bootstrap HOST:PORT --dir DIR
      * [--dumps DIR] [--id NAME] [--max-in-flight N]}. Prints {@code ready <id>} once watching. A line {@code crash
      * MESSAGE} on standard input makes a thread die of an uncaught exception with that message (a demo crash).
      */
@@ -202,6 +207,8 @@ public final class FleetAgent implements AutoCloseable {
             System.err.println("fleet agent " + identity.agent() + " failed: " + e.getMessage());
             System.exit(2);
         });
+        // Ctrl-C (SIGTERM) closes the agent too: what is in flight is still acknowledged before the JVM exits
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "vigil-fleet-agent-close"));
         System.out.println("ready " + identity.agent());
         System.out.flush();
         try (agent; BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
