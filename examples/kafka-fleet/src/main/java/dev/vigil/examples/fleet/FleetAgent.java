@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -60,6 +61,7 @@ public final class FleetAgent implements AutoCloseable {
     private final Mono<Void> done;
     private final Disposable running;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
 
     private FleetAgent(Identity identity, FileWatcher watcher, CrashReporter reporter,
                        Producer<String, String> producer, int maxInFlight) {
@@ -143,21 +145,29 @@ public final class FleetAgent implements AutoCloseable {
     /**
      * Publishes what is pending and releases everything: waits up to 5 s for the changes made before this call to
      * be published, closes the watcher and the reporter handle (their streams complete), waits up to 10 s for the
-     * records in flight to be acknowledged, then closes the producer. Idempotent.
+     * records in flight to be acknowledged, then closes the producer. Idempotent: a call while another is under way
+     * returns when that one is done.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            // a second caller (the shutdown hook while main closes at the end of its input) returns only once the
+            // first is done, or the JVM could exit with records still in flight; bounded, as the first close is
+            released.join();
             return;
         }
-        watcher.sync().timeout(Duration.ofSeconds(5)).onErrorComplete().block();
-        watcher.close();
-        reporter.close();
         try {
+            watcher.sync().timeout(Duration.ofSeconds(5)).onErrorComplete().block();
+            watcher.close();
+            reporter.close();
             done.timeout(CLOSE_TIMEOUT).onErrorComplete().block();
         } finally {
-            running.dispose();
-            producer.close(CLOSE_TIMEOUT);
+            try {
+                running.dispose();
+                producer.close(CLOSE_TIMEOUT);
+            } finally {
+                released.complete(null);
+            }
         }
     }
 
@@ -204,8 +214,10 @@ public final class FleetAgent implements AutoCloseable {
         FleetAgent agent = start(identity, FileWatcher.of(dir), reporter, producer(opts.get("--bootstrap")),
                 Integer.parseInt(opts.getOrDefault("--max-in-flight", String.valueOf(DEFAULT_MAX_IN_FLIGHT))));
         agent.done().subscribe(null, e -> {
-            System.err.println("fleet agent " + identity.agent() + " failed: " + e.getMessage());
-            System.exit(2);
+            if (!agent.closed.get()) { // a send cut short by close() is no failure of the agent
+                System.err.println("fleet agent " + identity.agent() + " failed: " + e.getMessage());
+                System.exit(2);
+            }
         });
         // Ctrl-C (SIGTERM) closes the agent too: what is in flight is still acknowledged before the JVM exits
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "vigil-fleet-agent-close"));

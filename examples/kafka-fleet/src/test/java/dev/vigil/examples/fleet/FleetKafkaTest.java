@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -103,11 +104,18 @@ class FleetKafkaTest {
         assertThat(aggregator.summary()).contains("agent-a", "agent-b", "latest crash: UNCAUGHT_EXCEPTION",
                 dump.toString());
 
-        // the end of standard input stops an agent: it publishes what is pending, closes the producer and exits 0
-        Path last = Files.writeString(b.dir().resolve("last.log"), "bye\n");
-        for (Child c : List.of(a, b)) {
-            assertThat(c.stop(WAIT)).as("exit status of %s; stderr:%n%s", c.id(), c.errors()).isZero();
-        }
-        await().atMost(WAIT).until(() -> paths("agent-b", "CREATED").contains(last.toString()));
+        // the end of standard input (agent-b) or SIGTERM, as Ctrl-C sends (agent-a; Process.destroy() also closes its
+        // input, so both ways race there), stops an agent: it publishes the changes made before, closes the producer
+        // and exits
+        Path lastA = Files.writeString(a.dir().resolve("last.log"), "bye\n");
+        Path lastB = Files.writeString(b.dir().resolve("last.log"), "bye\n");
+        a.process().destroy();
+        assertThat(a.process().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("agent-a exited on SIGTERM").isTrue();
+        assertThat(a.process().exitValue()).as("exit status of agent-a; stderr:%n%s", a.errors()).isEqualTo(143);
+        assertThat(b.stop(WAIT)).as("exit status of agent-b; stderr:%n%s", b.errors()).isZero();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(paths("agent-a", "CREATED")).as("agent-a; stderr:%n%s", a.errors()).contains(lastA.toString());
+            assertThat(paths("agent-b", "CREATED")).contains(lastB.toString());
+        });
     }
 }
