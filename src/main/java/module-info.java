@@ -10,6 +10,9 @@ module dev.vigil {
     requires java.management;
     requires jdk.management;
     requires jdk.jfr;
+    // WatchMetrics and CrashMetrics only; every other class loads without it (NoMicrometerTest). Not transitive: a
+    // module that binds them requires micrometer.core itself, and one that does not needs no Micrometer to compile.
+    requires static micrometer.core;
 
     exports dev.vigil.watch;
     exports dev.vigil.crash;

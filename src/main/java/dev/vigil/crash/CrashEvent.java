@@ -21,7 +21,8 @@ import reactor.core.publisher.Mono;
  * <h2>Dumps</h2>
  * <ul>
  *   <li><b>Fatal in-process events</b> ({@link Kind#UNCAUGHT_EXCEPTION} on a plain thread, and
- *       {@link Kind#OUT_OF_MEMORY}): the {@linkplain CrashReporterOptions#withAutomaticDumps automatic dumps} are
+ *       {@link Kind#OUT_OF_MEMORY}): the {@linkplain CrashReporterOptions#withAutomaticDumps(Kind, java.util.Set)
+ *       automatic dumps of its kind} are
  *       written <em>on the dying thread, before it continues</em> to the previous handler, and before the event is
  *       published: {@code dump()} then completes at once with the file.</li>
  *   <li><b>Other in-process events</b>: automatic dumps are started on Vigil's dump thread after publication; any
@@ -197,7 +198,8 @@ public final class CrashEvent {
     /**
      * The event's primary dump: for {@link Kind#NATIVE_CRASH} the {@code hs_err} report; for {@link Kind#DEADLOCK}
      * and {@link Kind#STALL} a thread dump; for {@link Kind#OUT_OF_MEMORY} the heap dump when heap dumps are
-     * enabled; otherwise the first {@linkplain CrashReporterOptions#withAutomaticDumps automatic dump} format, or the
+     * enabled; otherwise the first {@linkplain CrashReporterOptions#withAutomaticDumps(Kind, java.util.Set) automatic
+     * dump} format of its kind ({@code THREAD_DUMP} when it has none), or the
      * first file the process left. Same single-flight, caching and error rules as {@link #dump(DumpFile.Format)}.
      */
     public Mono<DumpFile> dump() {

@@ -252,6 +252,16 @@ public final class CrashReporter implements AutoCloseable {
         return engine().store().refusedDumps();
     }
 
+    /** Events of {@code kind} published since the installation was created ({@link CrashMetrics}). */
+    long publishedCount(CrashEvent.Kind kind) {
+        return engine().publishedCount(kind);
+    }
+
+    /** Files of {@code format} placed in the dump directory since the installation was created ({@link CrashMetrics}). */
+    long placedCount(DumpFile.Format format) {
+        return engine().store().placed(format);
+    }
+
     /**
      * Whether this handle is closed; for the {@linkplain #installed() view}, whether its installation has ended.
      */

@@ -3,8 +3,10 @@ package dev.vigil.crash;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -19,7 +21,7 @@ import java.util.Set;
  * CrashReporterOptions options = CrashReporterOptions.defaults()
  *         .withName("example")
  *         .withDumpDirectory(Path.of("/var/crash/example"))
- *         .withAutomaticDumps(EnumSet.of(DumpFile.Format.THREAD_DUMP, DumpFile.Format.FLIGHT_RECORDING))
+ *         .withAutomaticDumps(CrashEvent.Kind.REACTOR_DROPPED_ERROR, Set.of())
  *         .withRetention(20, 512L << 20);
  * }</pre>
  */
@@ -37,6 +39,10 @@ public final class CrashReporterOptions {
     public static final int DEFAULT_DUMP_RATE = 10;
     /** Default period of the dump rate limit: one minute. */
     public static final Duration DEFAULT_DUMP_RATE_PERIOD = Duration.ofMinutes(1);
+    /** Default number of events of one kind given automatic dumps per {@link #DEFAULT_AUTOMATIC_DUMP_RATE_PERIOD}: {@value}. */
+    public static final int DEFAULT_AUTOMATIC_DUMP_RATE = 3;
+    /** Default period of the automatic dump rate limit: one minute. */
+    public static final Duration DEFAULT_AUTOMATIC_DUMP_RATE_PERIOD = Duration.ofMinutes(1);
     /** Default number of events of one kind published per {@link #DEFAULT_EVENT_RATE_PERIOD}: {@value}. */
     public static final int DEFAULT_EVENT_RATE = 20;
     /** Default period of the event rate limit: one second. */
@@ -61,12 +67,19 @@ public final class CrashReporterOptions {
             CrashEvent.Kind.REACTOR_SCHEDULER_ERROR, CrashEvent.Kind.OUT_OF_MEMORY, CrashEvent.Kind.DEADLOCK,
             CrashEvent.Kind.STALL));
 
+    private static final Set<DumpFile.Format> FULL = Collections.unmodifiableSet(
+            EnumSet.of(DumpFile.Format.THREAD_DUMP, DumpFile.Format.FLIGHT_RECORDING));
+    private static final Set<DumpFile.Format> THREAD_DUMP_ONLY = Collections.unmodifiableSet(
+            EnumSet.of(DumpFile.Format.THREAD_DUMP));
+
     private static final CrashReporterOptions DEFAULTS = new CrashReporterOptions(new Spec());
 
     private final String name;
     private final Path dumpDirectory;
     private final Set<CrashEvent.Kind> sources;
-    private final Set<DumpFile.Format> automaticDumps;
+    private final Map<CrashEvent.Kind, Set<DumpFile.Format>> automaticDumps;
+    private final int automaticDumpRate;
+    private final Duration automaticDumpRatePeriod;
     private final boolean heapDumps;
     private final boolean flightRecorder;
     private final Duration recordingMaxAge;
@@ -92,8 +105,9 @@ public final class CrashReporterOptions {
         String name = DEFAULT_NAME;
         Path dumpDirectory = Path.of(DEFAULT_DUMP_DIRECTORY);
         Set<CrashEvent.Kind> sources = IN_PROCESS_KINDS;
-        Set<DumpFile.Format> automaticDumps = Collections.unmodifiableSet(
-                EnumSet.of(DumpFile.Format.THREAD_DUMP, DumpFile.Format.FLIGHT_RECORDING));
+        Map<CrashEvent.Kind, Set<DumpFile.Format>> automaticDumps = defaultAutomaticDumps();
+        int automaticDumpRate = DEFAULT_AUTOMATIC_DUMP_RATE;
+        Duration automaticDumpRatePeriod = DEFAULT_AUTOMATIC_DUMP_RATE_PERIOD;
         boolean heapDumps;
         boolean flightRecorder = true;
         Duration recordingMaxAge = DEFAULT_RECORDING_MAX_AGE;
@@ -122,6 +136,8 @@ public final class CrashReporterOptions {
             dumpDirectory = o.dumpDirectory;
             sources = o.sources;
             automaticDumps = o.automaticDumps;
+            automaticDumpRate = o.automaticDumpRate;
+            automaticDumpRatePeriod = o.automaticDumpRatePeriod;
             heapDumps = o.heapDumps;
             flightRecorder = o.flightRecorder;
             recordingMaxAge = o.recordingMaxAge;
@@ -149,6 +165,8 @@ public final class CrashReporterOptions {
         dumpDirectory = s.dumpDirectory;
         sources = s.sources;
         automaticDumps = s.automaticDumps;
+        automaticDumpRate = s.automaticDumpRate;
+        automaticDumpRatePeriod = s.automaticDumpRatePeriod;
         heapDumps = s.heapDumps;
         flightRecorder = s.flightRecorder;
         recordingMaxAge = s.recordingMaxAge;
@@ -170,9 +188,24 @@ public final class CrashReporterOptions {
         minidumpType = s.minidumpType;
     }
 
-    /** The defaults named by the constants of this class: every in-process source, thread dump and JFR snapshot. */
+    /**
+     * The defaults named by the constants of this class: every in-process source; automatic dumps as described on
+     * {@link #withAutomaticDumps(CrashEvent.Kind, Set)}.
+     */
     public static CrashReporterOptions defaults() {
         return DEFAULTS;
+    }
+
+    /** Thread dump and flight recording for the kinds that end a JVM or stop its work, a thread dump for the rest. */
+    private static Map<CrashEvent.Kind, Set<DumpFile.Format>> defaultAutomaticDumps() {
+        EnumMap<CrashEvent.Kind, Set<DumpFile.Format>> m = new EnumMap<>(CrashEvent.Kind.class);
+        m.put(CrashEvent.Kind.UNCAUGHT_EXCEPTION, THREAD_DUMP_ONLY);
+        m.put(CrashEvent.Kind.REACTOR_DROPPED_ERROR, THREAD_DUMP_ONLY);
+        m.put(CrashEvent.Kind.REACTOR_SCHEDULER_ERROR, THREAD_DUMP_ONLY);
+        m.put(CrashEvent.Kind.OUT_OF_MEMORY, FULL);
+        m.put(CrashEvent.Kind.DEADLOCK, FULL);
+        m.put(CrashEvent.Kind.STALL, FULL);
+        return Collections.unmodifiableMap(m);
     }
 
     private Spec spec() {
@@ -239,12 +272,60 @@ public final class CrashReporterOptions {
     }
 
     /**
-     * The dumps written for every published in-process event without being asked: {@code THREAD_DUMP} and/or
-     * {@code FLIGHT_RECORDING} (others are rejected: heap dumps are written by the JVM on out-of-memory when
-     * {@linkplain #withHeapDumps enabled}, minidumps only on request). For fatal events they are written before the
-     * dying thread continues; for others, asynchronously. Default: both. An empty set makes all dumps lazy.
+     * The same automatic dumps for every in-process kind: see {@link #withAutomaticDumps(CrashEvent.Kind, Set)}. An
+     * empty set makes all dumps lazy.
      */
     public CrashReporterOptions withAutomaticDumps(Set<DumpFile.Format> formats) {
+        Set<DumpFile.Format> copy = automaticFormats(formats);
+        EnumMap<CrashEvent.Kind, Set<DumpFile.Format>> m = new EnumMap<>(CrashEvent.Kind.class);
+        for (CrashEvent.Kind k : IN_PROCESS_KINDS) {
+            m.put(k, copy);
+        }
+        Spec s = spec();
+        s.automaticDumps = Collections.unmodifiableMap(m);
+        return new CrashReporterOptions(s);
+    }
+
+    /**
+     * The dumps written without being asked for each published event of {@code kind}: {@code THREAD_DUMP} and/or
+     * {@code FLIGHT_RECORDING} (others are rejected: heap dumps are written by the JVM on out-of-memory when
+     * {@linkplain #withHeapDumps enabled}, minidumps only on request). An empty set makes the kind's dumps lazy:
+     * {@link CrashEvent#dump(DumpFile.Format)} writes one when asked.
+     * <p>When they are written: for {@code UNCAUGHT_EXCEPTION} and {@code OUT_OF_MEMORY} on the dying thread, before
+     * it continues and before the event is published; for the other kinds, on Vigil's dump thread after publication.
+     * Only the first {@linkplain #withAutomaticDumpRateLimit N events of each kind per period} get them; every dump
+     * also counts against the {@linkplain #withDumpRateLimit dump rate limit}.
+     * <p>Defaults: the kinds that end the JVM or stop its work get both (a thread dump of a few kilobytes to a few
+     * hundred, and a copy of the flight recording ring, about a megabyte after a minute of running and up to
+     * {@linkplain #withFlightRecorder(Duration, long) its bound}):
+     * <ul>
+     *   <li>{@code OUT_OF_MEMORY}, {@code DEADLOCK}, {@code STALL}: {@code THREAD_DUMP} and
+     *       {@code FLIGHT_RECORDING};</li>
+     *   <li>{@code UNCAUGHT_EXCEPTION}, {@code REACTOR_DROPPED_ERROR}, {@code REACTOR_SCHEDULER_ERROR}:
+     *       {@code THREAD_DUMP} only. These are usually one task failing in a process that lives on; the
+     *       throwable's stack is in the event, and the recording can still be asked for with
+     *       {@code event.dump(FLIGHT_RECORDING)} (it holds the last minutes). A {@code main} whose uncaught exception
+     *       ends the application wants both: {@code withAutomaticDumps(UNCAUGHT_EXCEPTION, Set.of(THREAD_DUMP,
+     *       FLIGHT_RECORDING))}.</li>
+     * </ul>
+     *
+     * @throws IllegalArgumentException when {@code kind} is not an in-process kind (see {@link #withSources}) or a
+     *                                  format cannot be automatic
+     */
+    public CrashReporterOptions withAutomaticDumps(CrashEvent.Kind kind, Set<DumpFile.Format> formats) {
+        Objects.requireNonNull(kind, "kind");
+        if (!IN_PROCESS_KINDS.contains(kind)) {
+            throw new IllegalArgumentException(kind + " has no automatic dumps: it is not an in-process kind; use one "
+                    + "of " + IN_PROCESS_KINDS);
+        }
+        EnumMap<CrashEvent.Kind, Set<DumpFile.Format>> m = new EnumMap<>(automaticDumps);
+        m.put(kind, automaticFormats(formats));
+        Spec s = spec();
+        s.automaticDumps = Collections.unmodifiableMap(m);
+        return new CrashReporterOptions(s);
+    }
+
+    private static Set<DumpFile.Format> automaticFormats(Set<DumpFile.Format> formats) {
         Objects.requireNonNull(formats, "formats");
         EnumSet<DumpFile.Format> copy = EnumSet.noneOf(DumpFile.Format.class);
         for (DumpFile.Format f : formats) {
@@ -253,8 +334,20 @@ public final class CrashReporterOptions {
             }
             copy.add(f);
         }
+        return Collections.unmodifiableSet(copy);
+    }
+
+    /**
+     * At most {@code events} events of each kind get their {@linkplain #withAutomaticDumps(CrashEvent.Kind, Set)
+     * automatic dumps} per {@code period} (default 3 per minute, each kind counted apart); later events of that kind
+     * in the period are published without them, and their dumps are lazy. This keeps a burst of one error (a Reactor
+     * operator dropping an error per element) from spending the {@linkplain #withDumpRateLimit dump rate limit} and
+     * the disk on copies of the same moment.
+     */
+    public CrashReporterOptions withAutomaticDumpRateLimit(int events, Duration period) {
         Spec s = spec();
-        s.automaticDumps = Collections.unmodifiableSet(copy);
+        s.automaticDumpRate = atLeast(events, 1, "events");
+        s.automaticDumpRatePeriod = positive(period, "period");
         return new CrashReporterOptions(s);
     }
 
@@ -434,9 +527,24 @@ public final class CrashReporterOptions {
         return sources;
     }
 
-    /** @return the formats written for every in-process event */
-    public Set<DumpFile.Format> automaticDumps() {
+    /** @return the automatic dumps of each in-process kind (every in-process kind is a key) */
+    public Map<CrashEvent.Kind, Set<DumpFile.Format>> automaticDumps() {
         return automaticDumps;
+    }
+
+    /** @return the automatic dumps of {@code kind}; empty for a kind that is not in-process */
+    public Set<DumpFile.Format> automaticDumps(CrashEvent.Kind kind) {
+        return automaticDumps.getOrDefault(Objects.requireNonNull(kind, "kind"), Set.of());
+    }
+
+    /** @return events of one kind given automatic dumps per {@link #automaticDumpRatePeriod()} */
+    public int automaticDumpRate() {
+        return automaticDumpRate;
+    }
+
+    /** @return the period of the automatic dump rate limit */
+    public Duration automaticDumpRatePeriod() {
+        return automaticDumpRatePeriod;
     }
 
     /** @return whether heap dumps are allowed */
@@ -535,7 +643,8 @@ public final class CrashReporterOptions {
     }
 
     private List<Object> values() {
-        return List.of(name, dumpDirectory, sources, automaticDumps, heapDumps, flightRecorder, recordingMaxAge,
+        return List.of(name, dumpDirectory, sources, automaticDumps, automaticDumpRate, automaticDumpRatePeriod,
+                heapDumps, flightRecorder, recordingMaxAge,
                 recordingMaxBytes, postMortemScan, crashDirectories, watchedDirectories, maxFiles, maxBytes, dumpRate,
                 dumpRatePeriod, eventRate, eventRatePeriod, replay, subscriberBuffer, dumpTimeout, watchdogInterval,
                 stallThreshold, minidumpType);
@@ -554,14 +663,17 @@ public final class CrashReporterOptions {
     @Override
     public String toString() {
         return "CrashReporterOptions[name=" + name + ", dumpDirectory=" + dumpDirectory + ", sources=" + sources
-                + ", automaticDumps=" + automaticDumps + ", heapDumps=" + heapDumps + ", flightRecorder="
+                + ", automaticDumps=" + automaticDumps + ", automaticDumpRate=" + automaticDumpRate + "/"
+                + automaticDumpRatePeriod + ", heapDumps=" + heapDumps + ", flightRecorder="
                 + flightRecorder + ", retention=" + maxFiles + " files/" + maxBytes + " bytes, dumpRate=" + dumpRate
                 + "/" + dumpRatePeriod + ", eventRate=" + eventRate + "/" + eventRatePeriod + "]";
     }
 
     /**
      * The options that differ from {@code other}'s, each as {@code name: mine vs other's}, e.g.
-     * {@code heapDumps: false vs true}; empty when equal. Every field is compared, so a new option is never missed.
+     * {@code heapDumps: false vs true}, and for a per-kind option {@code name[KIND]: mine vs other's}, e.g.
+     * {@code automaticDumps[REACTOR_DROPPED_ERROR]: [THREAD_DUMP] vs []}; empty when equal. Every field is compared,
+     * so a new option is never missed.
      */
     String differences(CrashReporterOptions other) {
         StringBuilder out = new StringBuilder();
@@ -572,7 +684,14 @@ public final class CrashReporterOptions {
             try {
                 Object mine = f.get(this);
                 Object theirs = f.get(other);
-                if (!Objects.equals(mine, theirs)) {
+                if (mine instanceof Map<?, ?> m && theirs instanceof Map<?, ?> t) {
+                    for (Object key : m.keySet()) {
+                        if (!Objects.equals(m.get(key), t.get(key))) {
+                            out.append(out.length() == 0 ? "" : "; ").append(f.getName()).append('[').append(key)
+                                    .append("]: ").append(m.get(key)).append(" vs ").append(t.get(key));
+                        }
+                    }
+                } else if (!Objects.equals(mine, theirs)) {
                     out.append(out.length() == 0 ? "" : "; ").append(f.getName()).append(": ").append(mine)
                             .append(" vs ").append(theirs);
                 }

@@ -7,6 +7,7 @@ import dev.vigil.watch.internal.StateKeeper;
 import dev.vigil.watch.internal.SyncRegistry;
 import dev.vigil.watch.internal.WatchBackend;
 import dev.vigil.watch.internal.WatchSpec;
+import dev.vigil.watch.internal.WatchStats;
 import dev.vigil.watch.internal.WriteFinish;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -273,6 +274,16 @@ public final class FileWatcher implements AutoCloseable {
     /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return syncs.isClosed();
+    }
+
+    /** The counters of this watcher's sessions ({@link WatchMetrics}). */
+    WatchStats stats() {
+        return spec.stats();
+    }
+
+    /** The live sessions of this watcher ({@link WatchMetrics}). */
+    SyncRegistry sessions() {
+        return syncs;
     }
 
     /**
@@ -673,7 +684,8 @@ public final class FileWatcher implements AutoCloseable {
             PathFilter filter = PathFilter.compile(includeGlobs, excludeGlobs, includeRegexes, excludeRegexes);
             Backends.forced(); // an unknown value of the property fails here already
             WatchSpec spec = new WatchSpec(List.copyOf(roots), recursive, filter, coalesce, maxPendingPaths,
-                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval, pollBeyondWatchLimit);
+                    overflowStrategy, renameWindow, scheduler, backendKind, pollInterval, pollBeyondWatchLimit,
+                    new WatchStats());
             Backend kind = backendKind;
             return new FileWatcher(spec, testChooser != null ? testChooser : root -> Backends.select(kind, root),
                     writeStability, writePoll, stateKeeper());

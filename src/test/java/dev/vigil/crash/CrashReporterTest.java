@@ -191,6 +191,7 @@ class CrashReporterTest {
         Hooks.onErrorDropped(e -> { });
         reporter = CrashReporter.install(options()
                 .withEventRateLimit(5, Duration.ofMillis(200))
+                .withAutomaticDumpRateLimit(1_000, Duration.ofMinutes(1)) // the dump rate limit is what bounds here
                 .withDumpRateLimit(3, Duration.ofMinutes(1)));
         List<CrashEvent> seen = new CopyOnWriteArrayList<>();
         reporter.events().subscribe(seen::add);

@@ -193,7 +193,8 @@ class WatchSoakTest {
                         delivered - eventsAtStart, watchesByInotifyFd().values().stream().mapToInt(List::size).sum());
                 eventsAtStart = delivered;
                 samples.add(s);
-                out("soak: %s", s);
+                out("soak: %s; overflows so far: %s", s, tracked.stream().map(t -> t.name + " " + t.overflows.get())
+                        .collect(java.util.stream.Collectors.joining(", ")));
                 if (samples.size() > 1) {
                     Sample first = samples.get(1); // after the warm-up cycle
                     assertThat(s.fdTargets).as("open fds (class-path jars aside) at cycle %d vs cycle %d", cycle,

@@ -58,6 +58,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
     private final FlightRing ring;
     private final EventBus bus;
     private final Map<CrashEvent.Kind, RateWindow> eventLimits = new EnumMap<>(CrashEvent.Kind.class);
+    private final Map<CrashEvent.Kind, RateWindow> automaticDumpLimits = new EnumMap<>(CrashEvent.Kind.class);
     private final AtomicBoolean summaryScheduled = new AtomicBoolean();
     private final ArrayDeque<Throwable> recent = new ArrayDeque<>();
     private final List<AutoCloseable> undo = new ArrayList<>();
@@ -76,6 +77,8 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         this.bus = new EventBus(options.replay(), options.subscriberBuffer());
         for (CrashEvent.Kind k : CrashEvent.Kind.values()) {
             eventLimits.put(k, new RateWindow(options.eventRate(), options.eventRatePeriod(), System::nanoTime));
+            automaticDumpLimits.put(k, new RateWindow(options.automaticDumpRate(), options.automaticDumpRatePeriod(),
+                    System::nanoTime));
         }
         ThreadPoolExecutor d = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 r -> daemon(r, "vigil-crash-dumper-" + THREADS.incrementAndGet()));
@@ -275,12 +278,18 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         if (kind == CrashEvent.Kind.OUT_OF_MEMORY && options.heapDumps()) {
             return DumpFile.Format.HEAP_DUMP;
         }
-        for (DumpFile.Format f : options.automaticDumps()) {
+        for (DumpFile.Format f : options.automaticDumps(kind)) {
             if (f != DumpFile.Format.FLIGHT_RECORDING || ring != null) {
                 return f;
             }
         }
         return DumpFile.Format.THREAD_DUMP;
+    }
+
+    /** The automatic dumps of an event of {@code kind}: its kind's, unless its kind's automatic dump rate is spent. */
+    private Set<DumpFile.Format> automaticDumps(CrashEvent.Kind kind) {
+        Set<DumpFile.Format> formats = options.automaticDumps(kind);
+        return formats.isEmpty() || !automaticDumpLimits.get(kind).tryAcquire() ? Set.of() : formats;
     }
 
     /** Rate limit per kind, and one report per throwable (Reactor may pass one failure to two hooks). */
@@ -334,7 +343,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
         if (data.kind() == CrashEvent.Kind.OUT_OF_MEMORY && options.heapDumps()) {
             claimOutOfMemoryHeapDump(written, failed);
         }
-        for (DumpFile.Format f : options.automaticDumps()) {
+        for (DumpFile.Format f : automaticDumps(data.kind())) {
             if (f == DumpFile.Format.FLIGHT_RECORDING && ring == null) {
                 continue;
             }
@@ -371,7 +380,7 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
     /** Publishes, then starts the automatic dumps on the dump thread. */
     private void nonFatal(EventData data) {
         CrashEvent event = factory.create(data, this);
-        for (DumpFile.Format f : options.automaticDumps()) {
+        for (DumpFile.Format f : automaticDumps(data.kind())) {
             if (f != DumpFile.Format.FLIGHT_RECORDING || ring != null) {
                 // The outcome stays cached in the event: dump(f) returns the file or the error.
                 // Counted, not reported: reporting to Hooks.onErrorDropped would come back here as an event.
@@ -580,6 +589,11 @@ public final class CrashEngine implements DumpSource, AutoCloseable {
     /** Automatic dumps that failed (refused by the rate limit included); each event's {@code dump()} says why. */
     public long failedDumpCount() {
         return failedDumps.get();
+    }
+
+    /** Events of {@code kind} published so far. */
+    public long publishedCount(CrashEvent.Kind kind) {
+        return bus.published(kind);
     }
 
     /** Events dropped for slow subscribers. */

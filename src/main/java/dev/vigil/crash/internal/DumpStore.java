@@ -44,6 +44,9 @@ public final class DumpStore {
     private final long maxBytes;
     private final RateWindow rate;
     private final Object placing = new Object();
+    /** Files placed, by format's ordinal (metrics). */
+    private final java.util.concurrent.atomic.AtomicLongArray placedByFormat =
+            new java.util.concurrent.atomic.AtomicLongArray(DumpFile.Format.values().length);
     private String lastBase = "";
     private int lastIndex;
 
@@ -64,6 +67,11 @@ public final class DumpStore {
     /** The file name prefix. */
     public String name() {
         return name;
+    }
+
+    /** How many files of {@code format} were placed in the directory so far (written, or claimed from dead JVMs). */
+    public long placed(DumpFile.Format format) {
+        return placedByFormat.get(format.ordinal());
     }
 
     /** How many dumps the rate limit refused so far. */
@@ -243,6 +251,7 @@ public final class DumpStore {
     private DumpFile placed(Path target, DumpFile.Format format, Instant time) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
         DumpFile placed = new DumpFile(target, format, attrs.size(), time);
+        placedByFormat.incrementAndGet(format.ordinal());
         applyRetention(target);
         return placed;
     }

@@ -19,6 +19,9 @@ public final class EventBus {
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
+    /** Events published, by kind's ordinal (metrics). */
+    private final java.util.concurrent.atomic.AtomicLongArray byKind =
+            new java.util.concurrent.atomic.AtomicLongArray(CrashEvent.Kind.values().length);
     private final int subscriberBuffer;
     private volatile boolean completeRequested;
     private boolean completed;
@@ -33,6 +36,11 @@ public final class EventBus {
     public void publish(CrashEvent event) {
         queue.offer(event);
         drain();
+    }
+
+    /** Events of {@code kind} published so far. */
+    public long published(CrashEvent.Kind kind) {
+        return byKind.get(kind.ordinal());
     }
 
     /** Completes the stream after the events already published. */
@@ -56,6 +64,7 @@ public final class EventBus {
                 Sinks.EmitResult r = sink.tryEmitNext(e);
                 if (r.isSuccess()) {
                     published.incrementAndGet();
+                    byKind.incrementAndGet(e.kind().ordinal());
                 } else {
                     dropped.incrementAndGet();
                 }

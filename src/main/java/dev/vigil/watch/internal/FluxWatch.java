@@ -47,7 +47,7 @@ public final class FluxWatch extends Flux<FileEvent> {
 
     @Override
     public void subscribe(CoreSubscriber<? super FileEvent> actual) {
-        WatchSubscription s = new WatchSubscription(actual, syncs);
+        WatchSubscription s = new WatchSubscription(actual, syncs, spec.stats());
         WatchSession session = new WatchSession(spec, timer, s, state);
         s.session = session;
         s.early = actual.getClass().getName().equals(LAMBDA_SUBSCRIBER);
@@ -92,6 +92,7 @@ public final class FluxWatch extends Flux<FileEvent> {
     static final class WatchSubscription implements Subscription, WatchSession.Downstream {
         private final CoreSubscriber<? super FileEvent> actual;
         private final SyncRegistry syncs;
+        private final WatchStats stats;
         WatchSession session;
         /** {@code onSubscribe} was signalled at subscription, before establishment (see LAMBDA_SUBSCRIBER). */
         boolean early;
@@ -112,9 +113,10 @@ public final class FluxWatch extends Flux<FileEvent> {
         static final AtomicIntegerFieldUpdater<WatchSubscription> WIP =
                 AtomicIntegerFieldUpdater.newUpdater(WatchSubscription.class, "wip");
 
-        WatchSubscription(CoreSubscriber<? super FileEvent> actual, SyncRegistry syncs) {
+        WatchSubscription(CoreSubscriber<? super FileEvent> actual, SyncRegistry syncs, WatchStats stats) {
             this.actual = actual;
             this.syncs = syncs;
+            this.stats = stats;
         }
 
         /** The session is established: signal readiness, then deliver what waits. On a pool thread. */
@@ -232,6 +234,7 @@ public final class FluxWatch extends Flux<FileEvent> {
                         break;
                     }
                     inOnNext = Thread.currentThread();
+                    stats.delivered(ev.kind());
                     try {
                         actual.onNext(ev);
                     } finally {

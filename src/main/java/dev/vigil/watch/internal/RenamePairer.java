@@ -72,6 +72,14 @@ final class RenamePairer {
         return all;
     }
 
+    /** Takes the held halves that {@code which} accepts, oldest first. */
+    List<Pending> takeIf(java.util.function.Predicate<Pending> which) {
+        List<Pending> out = new ArrayList<>();
+        pending.values().removeIf(p -> which.test(p) && out.add(p));
+        out.forEach(p -> p.timer().dispose());
+        return out;
+    }
+
     /** The halves held now (for a resync baseline). */
     Collection<Pending> held() {
         return pending.values();

@@ -140,6 +140,7 @@ final class Resync {
      * the undelivered events {@code taken} rolled back). Events in {@code taken} outside every scope are put back.
      */
     private void markDirty(List<Scope> requested, List<EventBuffer.Event> taken, String why) {
+        spec.stats().overflowed();
         if (spec.overflowStrategy() == OverflowStrategy.ERROR) {
             buffer.hold(!dirty.isEmpty());
             fail.accept(new WatchOverflowException(why + " (overflow strategy ERROR)",
@@ -267,6 +268,14 @@ final class Resync {
      */
     void rescan(Instant now, Predicate<FileEvent> accepts) {
         List<Dirty> todo = new ArrayList<>(dirty);
+        // A first half held in a dirty subtree is in its baseline: the rescan reports where the entry is now (its new
+        // name if it stayed in the tree), so its second half, read later, must not move it once more over what the
+        // rescan reported. That half is then a move in from outside.
+        for (RenamePairer.Pending m : pairer.takeIf(m -> absorbs(m.root(), m.path()))) {
+            if (m.entry().node() != null) {
+                tree.drop(m.entry().node(), new ArrayList<>());
+            }
+        }
         dirty.clear();
         List<FileEvent> out = new ArrayList<>();
         for (Dirty d : todo) {
@@ -274,6 +283,7 @@ final class Resync {
                 continue;
             }
             Path rootPath = d.root().path();
+            spec.stats().rescanned();
             out.add(new FileEvent(Kind.OVERFLOW, d.scope(), null, true, rootPath, now, d.cause()));
             Snapshot found = new Snapshot();
             Node node = Node.at(d.root(), d.scope());
@@ -281,7 +291,13 @@ final class Resync {
                 if (node != d.root()) {
                     found.put(d.scope(), new Snapshot.Stamp(true, 0));
                 }
+                int mark = tree.unresolvedCount();
                 tree.reconcile(node, found, Tree.Detail.FILES);
+                // A directory found by the walk and gone when the walk reached it (moved or deleted meanwhile: its
+                // events are still to be read): its content is missing from what was found, so the difference
+                // below tells the subscriber it went. Forget it here too; once the events are read, the directory
+                // is listed where it is now and its content reported again (Tree#resolve).
+                tree.forgetContentOfUnresolvedSince(mark);
             }
             if (spec.overflowStrategy() == OverflowStrategy.SIGNAL_ONLY) {
                 continue;

@@ -61,6 +61,29 @@ public final class SyncRegistry {
         return closed;
     }
 
+    /** How many sessions are live (subscribed, being established or running, not yet ended). */
+    public int count() {
+        return sessions.size();
+    }
+
+    /** The distinct paths waiting in the buffers of the live sessions (takes each buffer's lock for a moment). */
+    public long pendingPaths() {
+        long n = 0;
+        for (WatchSession s : sessions.keySet()) {
+            n += s.buffer.pathSlots();
+        }
+        return n;
+    }
+
+    /** The OS watches the live sessions hold (read without their executors: a moment stale at worst). */
+    public long nativeWatches() {
+        long n = 0;
+        for (WatchSession s : sessions.keySet()) {
+            n += s.nativeWatches();
+        }
+        return n;
+    }
+
     /** The barrier described on {@code FileWatcher.ready()}. */
     public Mono<Void> ready() {
         return Mono.defer(() -> Mono.when(sessions.keySet().stream().map(WatchSession::ready).toList()));

@@ -135,6 +135,11 @@ final class Tree {
         byKey.put(key, node);
     }
 
+    /** The number of OS watches held (read from other threads by metrics: may be a moment stale). */
+    int watchCount() {
+        return byKey.size();
+    }
+
     /** The node watched under {@code key}, or null (a watch already dropped). */
     Node watched(Object key) {
         return byKey.get(key);
@@ -211,6 +216,17 @@ final class Tree {
         }
     }
 
+    /** Adds the entries below {@code node} to {@code out}, deepest first (as {@link #drop} lists them). */
+    static void below(Node node, List<Change> out) {
+        Path dir = node.path();
+        node.forEach((name, isDir, child) -> {
+            if (child != null) {
+                below(child, out);
+            }
+            out.add(new Change(dir.resolve(name), isDir));
+        });
+    }
+
     /** The OS dropped the watch of {@code node} by itself. */
     void unwatched(Node node) {
         byKey.remove(node.key);
@@ -285,6 +301,33 @@ final class Tree {
         List<Node> out = new ArrayList<>(unresolved);
         unresolved.clear();
         return out;
+    }
+
+    /** How many directories wait to be resolved (a mark for {@link #forgetContentOfUnresolvedSince}). */
+    int unresolvedCount() {
+        return unresolved.size();
+    }
+
+    /**
+     * Empties, in the model, the directories that went unresolved since {@code mark} while attached (watched, but
+     * their listing found no such path), unwatching what was below them: a rescan that could not list them reported
+     * their content gone; {@link #resolve} lists them again and reports what they hold as new.
+     */
+    void forgetContentOfUnresolvedSince(int mark) {
+        for (Node n : unresolved.subList(mark, unresolved.size())) {
+            if (n.parent != null && n.parent.dirs != null && n.parent.dirs.get(n.name) == n) {
+                List<String> names = new ArrayList<>();
+                n.forEach((name, isDir, child) -> names.add(name));
+                for (String name : names) {
+                    remove(n, name, new ArrayList<>());
+                }
+            }
+        }
+    }
+
+    /** Gives back a directory taken by {@link #takeUnresolved}, to be tried again after the next events. */
+    void retryLater(Node node) {
+        unresolved.add(node);
     }
 
     /**

@@ -166,7 +166,8 @@ final class WatchSession implements Sources.Sink {
     private void changesSince(Node root, Snapshot saved, Snapshot found) {
         for (Snapshot.Change c : Snapshot.diff(saved, found)) {
             if (c.kind() == Kind.RENAMED) {
-                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of());
+                Node moved = c.directory() ? Node.at(root, c.path()) : null; // the model has the tree by now
+                renamed(root, c.previous(), root, c.path(), c.directory(), false, List.of(), moved, List.of());
             } else {
                 emit(c.kind(), c.path(), null, c.directory(), root, false);
             }
@@ -519,6 +520,15 @@ final class WatchSession implements Sources.Sink {
         }
     }
 
+    /**
+     * The OS watches this session's tree holds. Any thread, without synchronisation: a racy read of the tree (its map
+     * is a final field) and of the map's size, a moment stale at worst, for metrics only.
+     */
+    int nativeWatches() {
+        Tree t = tree;
+        return t == null || isClosed() ? 0 : t.watchCount();
+    }
+
     /** Whether dirty subtrees wait for a rescan. */
     boolean dirtyPending() {
         return resync.pending();
@@ -713,6 +723,10 @@ final class WatchSession implements Sources.Sink {
      */
     private void resolve() {
         for (Node n : tree.takeUnresolved()) {
+            if (inHeldSubtree(n)) {
+                tree.retryLater(n); // its directory waits for a rename's second half: nowhere to watch it yet
+                continue;
+            }
             Snapshot before = new Snapshot();
             Tree.record(n, before);
             Snapshot found = new Snapshot();
@@ -723,6 +737,23 @@ final class WatchSession implements Sources.Sink {
                 }
             }
         }
+    }
+
+    /** Whether {@code n}'s directory lies in a subtree taken out by a rename whose second half has not come. */
+    private boolean inHeldSubtree(Node n) {
+        Node x = n.parent;
+        while (x.parent != null && x.parent.dirs != null && x.parent.dirs.get(x.name) == x) {
+            x = x.parent;
+        }
+        if (x.parent == null) {
+            return false; // attached all the way up to a root
+        }
+        for (RenamePairer.Pending p : pairer.held()) {
+            if (p.entry().node() == x) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void modified(Node dir, String name, boolean isDir) {
@@ -813,7 +844,9 @@ final class WatchSession implements Sources.Sink {
         Node root = dir.root();
         boolean watchIt = entry.dir() && spec.recursive() && !tree.prunes(root, path);
         Node moved = entry.node();
+        Path from = m.path();
         dir.put(name, entry.dir());
+        List<Tree.Change> dropped = new ArrayList<>(); // what it held, when it left what is watched
         if (moved != null) {
             moved.parent = dir;
             moved.name = name;
@@ -827,30 +860,44 @@ final class WatchSession implements Sources.Sink {
             if (watchIt) {
                 dir.attach(name, moved);
             } else {
-                tree.drop(moved, new ArrayList<>());
+                tree.drop(moved, dropped);
                 moved = null;
             }
         }
-        renamed(m.root(), m.path(), root, path, entry.dir(), replaced, replacedBelow);
+        renamed(m.root(), from, root, path, entry.dir(), replaced, replacedBelow, moved, dropped);
         if (watchIt && moved == null) {
             addDirectory(dir, name); // e.g. renamed from an excluded name: its content becomes visible
         }
     }
 
     /**
-     * Reports a rename as what the filter lets the subscriber see of it: a {@code RENAMED} when both names are
-     * visible; the appearance (or replacement) of the new name or the disappearance of the old one otherwise.
+     * Reports a rename as what the subscriber can see of it: a {@code RENAMED} when both names are visible. Otherwise
+     * (the filter, or a subtree waiting for its rescan, hides one end) entry by entry: what it could see under the old
+     * name goes, what it can see under the new one comes, the directory's content included: that of {@code moved}
+     * (the directory's node, now at its new name) or, when it left what is watched, {@code dropped} (its entries at
+     * the new paths, deepest first). A target that existed is replaced, with what was below it ({@code replacedBelow}).
      */
     private void renamed(Node fromRoot, Path from, Node root, Path path, boolean dir, boolean replaced,
-            List<Tree.Change> replacedBelow) {
-        boolean wasVisible = visible(fromRoot, from);
-        boolean isVisible = visible(root, path);
-        if (wasVisible && isVisible) {
+            List<Tree.Change> replacedBelow, Node moved, List<Tree.Change> dropped) {
+        if (visible(fromRoot, from) && visible(root, path)) {
             output(new FileEvent(Kind.RENAMED, path, from, dir, root.path(), now, null), replaced, replacedBelow);
-        } else if (isVisible) {
-            emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
-        } else if (wasVisible) {
-            emit(Kind.DELETED, from, null, dir, fromRoot, false);
+            return;
+        }
+        List<Tree.Change> inside = dropped;
+        if (moved != null) {
+            inside = new ArrayList<>();
+            Tree.below(moved, inside);
+        }
+        for (Tree.Change c : inside) {
+            emit(Kind.DELETED, from.resolve(path.relativize(c.path())), null, c.dir(), fromRoot, false);
+        }
+        emit(Kind.DELETED, from, null, dir, fromRoot, false);
+        for (Tree.Change c : replacedBelow) {
+            emit(Kind.DELETED, c.path(), null, c.dir(), root, false);
+        }
+        emit(replaced ? Kind.MODIFIED : Kind.CREATED, path, null, dir, root, false);
+        for (int i = inside.size() - 1; moved != null && i >= 0; i--) { // parents first
+            emit(Kind.CREATED, inside.get(i).path(), null, inside.get(i).dir(), root, false);
         }
     }
 

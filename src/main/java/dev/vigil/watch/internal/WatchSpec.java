@@ -10,11 +10,12 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The validated options of one {@link dev.vigil.watch.FileWatcher}; {@code scheduler} is null for the default;
  * {@code backend} is the builder's choice (the system property may override it when a session starts);
- * {@code pollBeyondWatchLimit}: directories refused by an OS watch limit are polled instead of ending the session.
+ * {@code pollBeyondWatchLimit}: directories refused by an OS watch limit are polled instead of ending the session;
+ * {@code stats}: the watcher's counters, shared by its sessions (not an option).
  */
 public record WatchSpec(List<Path> roots, boolean recursive, PathFilter filter, boolean coalesce, int maxPendingPaths,
         OverflowStrategy overflowStrategy, Duration renameWindow, Scheduler scheduler, Backend backend,
-        Duration pollInterval, boolean pollBeyondWatchLimit) {
+        Duration pollInterval, boolean pollBeyondWatchLimit, WatchStats stats) {
 
     /** Default poll interval of the polling backend. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -23,7 +24,7 @@ public record WatchSpec(List<Path> roots, boolean recursive, PathFilter filter, 
     public WatchSpec(List<Path> roots, boolean recursive, PathFilter filter, boolean coalesce, int maxPendingPaths,
             OverflowStrategy overflowStrategy, Duration renameWindow, Scheduler scheduler) {
         this(roots, recursive, filter, coalesce, maxPendingPaths, overflowStrategy, renameWindow, scheduler,
-                Backend.AUTO, DEFAULT_POLL_INTERVAL, false);
+                Backend.AUTO, DEFAULT_POLL_INTERVAL, false, new WatchStats());
     }
 
     /** Default bound on undelivered distinct paths per session. */

@@ -29,6 +29,7 @@ public final class FakeWatchBackend implements WatchBackend {
     private volatile Thread loopThread;
     private final Set<FakeChannel> channels = ConcurrentHashMap.newKeySet();
     private final Map<Path, IOException> failures = new ConcurrentHashMap<>();
+    private final Map<Path, Runnable> beforeListing = new ConcurrentHashMap<>();
 
     private final Capabilities capabilities;
 
@@ -55,6 +56,23 @@ public final class FakeWatchBackend implements WatchBackend {
     @Override
     public String name() {
         return "fake";
+    }
+
+    /** Lists with the JDK, after running (once) the action registered for the directory by {@link #beforeListing}. */
+    @Override
+    public DirectoryLister lister() {
+        return (dir, sink) -> {
+            Runnable r = beforeListing.remove(dir);
+            if (r != null) {
+                r.run();
+            }
+            DirectoryLister.JDK.list(dir, sink);
+        };
+    }
+
+    /** Runs {@code action} right before the next listing of {@code dir} (a change made while a walk goes on). */
+    public void beforeListing(Path dir, Runnable action) {
+        beforeListing.put(dir, action);
     }
 
     @Override

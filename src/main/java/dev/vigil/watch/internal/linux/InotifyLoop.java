@@ -496,6 +496,10 @@ final class InotifyLoop implements Runnable {
             if (fdClosed) {
                 throw new WatchException("the inotify loop has stopped", dir, "inotify_add_watch", 0, failure());
             }
+            if (channel.isClosed()) {
+                // closed meanwhile: its watches were dropped under this lock, and one added now would stay for good
+                throw new java.nio.file.ClosedWatchServiceException();
+            }
             try {
                 int wd = libc.inotifyAddWatch(inotify.get(), path, WATCH_MASK);
                 Watch w = new Watch(channel, wd, dir);
