@@ -11,7 +11,7 @@ import java.util.List;
  * open-addressing index: about a dozen bytes per entry instead of a String, a map node and a value object. A scan
  * inserts the bytes a lister read without creating Strings. Not thread-safe.
  */
-final class NameSet {
+final class NameSet implements DirectoryLister.Sink {
 
     /** Visits one entry. */
     interface Visitor {
@@ -89,6 +89,12 @@ final class NameSet {
             }
         }
         size++;
+    }
+
+    /** A listed entry: added with the flags {@link Node#DIR} or 0. */
+    @Override
+    public void entry(byte[] name, int off, int len, boolean directory) {
+        put(name, off, len, directory ? Node.DIR : 0);
     }
 
     /** Removes {@code name}; returns its flags, or -1 when absent. */

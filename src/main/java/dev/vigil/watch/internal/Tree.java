@@ -69,6 +69,8 @@ final class Tree {
     private final ScanAhead ahead = new ScanAhead();
     /** Depth of {@link #reconcile} calls from outside: the scan ends (and {@link #ahead} settles) at 0. */
     private int scans;
+    /** The new directories the scan under way found. */
+    private int fresh;
     /** The wall-clock time of the operation under way, recorded as each listing's time. */
     long wall;
 
@@ -409,7 +411,8 @@ final class Tree {
             reconcile(node, found, detail, null);
         } finally {
             if (--scans == 0) {
-                ahead.settle();
+                ahead.settle(fresh);
+                fresh = 0;
             }
         }
     }
@@ -465,7 +468,7 @@ final class Tree {
         listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
         Node root = node.root();
         List<Node> children = new ArrayList<>(subdirs.size());
-        boolean[] fresh = new boolean[subdirs.size()];
+        boolean[] isNew = new boolean[subdirs.size()];
         List<ScanAhead.Job> jobs = ScanAhead.helps(root.source) ? new ArrayList<>() : null;
         for (String name : subdirs) {
             Node child = node.dirs == null ? null : node.dirs.get(name);
@@ -475,7 +478,8 @@ final class Tree {
                     continue;
                 }
                 child = new Node(node, name, path); // attached once watched
-                fresh[children.size()] = true;
+                isNew[children.size()] = true;
+                fresh++;
                 if (jobs != null) {
                     jobs.add(new ScanAhead.Job(path, root.source));
                 }
@@ -489,7 +493,7 @@ final class Tree {
         for (int i = 0; i < children.size(); i++) {
             Node child = children.get(i);
             NameSet listing = null;
-            if (fresh[i]) { // watch first, then list
+            if (isNew[i]) { // watch first, then list
                 ScanAhead.Job j = jobs == null ? null : jobs.get(job++);
                 if (j != null && ahead.take(j) && j.key() != null) {
                     if (!adopt(child, j)) {
@@ -543,7 +547,7 @@ final class Tree {
         for (int attempt = 0;; attempt++) {
             NameSet out = new NameSet();
             try {
-                node.root().source.lister.list(dir, (b, off, len, isDir) -> out.put(b, off, len, isDir ? Node.DIR : 0));
+                node.root().source.lister.list(dir, out);
                 return out;
             } catch (NoSuchFileException | NotDirectoryException e) {
                 return null;
