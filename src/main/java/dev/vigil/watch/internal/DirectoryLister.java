@@ -14,8 +14,7 @@ import java.util.List;
 /**
  * Lists a directory's entries with their type, symbolic links not followed. Backends may supply a faster one
  * than {@link #JDK} (e.g. one that reads the type from the directory itself instead of a {@code stat} per entry).
- * Called on the session's thread, and for a backend with
- * {@link WatchBackend.Capabilities#concurrentScan()} on several threads at once.
+ * Called on the backend's loop thread only.
  */
 public interface DirectoryLister {
 

@@ -48,12 +48,8 @@ final class Sources {
 
         /** A source over a channel opened elsewhere (tests of the tree). */
         static Source of(WatchChannel channel, DirectoryLister lister, boolean recursive) {
-            return of(channel, lister, new WatchBackend.Capabilities(recursive, WatchBackend.Pairing.BY_COOKIE));
-        }
-
-        /** A source over a channel opened elsewhere, with the given shape (tests of the tree). */
-        static Source of(WatchChannel channel, DirectoryLister lister, WatchBackend.Capabilities caps) {
-            Source s = new Source(null, caps, lister, 0, null);
+            Source s = new Source(null, new WatchBackend.Capabilities(recursive, WatchBackend.Pairing.BY_COOKIE),
+                    lister, 0, null);
             s.channel = channel;
             return s;
         }

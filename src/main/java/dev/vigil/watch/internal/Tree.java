@@ -65,12 +65,6 @@ final class Tree {
     private final List<Problem> problems = new ArrayList<>();
     private final List<String> cookies = new ArrayList<>();
     private WatchException fatal;
-    /** Watches and lists new directories ahead of the scan, on other cores. */
-    private final ScanAhead ahead = new ScanAhead();
-    /** Depth of {@link #reconcile} calls from outside: the scan ends (and {@link #ahead} settles) at 0. */
-    private int scans;
-    /** The new directories the scan under way found. */
-    private int fresh;
     /** The wall-clock time of the operation under way, recorded as each listing's time. */
     long wall;
 
@@ -406,23 +400,10 @@ final class Tree {
      * into {@code found} when not null, with as much {@code detail} as asked. Reports nothing itself.
      */
     void reconcile(Node node, Snapshot found, Detail detail) {
-        scans++;
-        try {
-            reconcile(node, found, detail, null);
-        } finally {
-            if (--scans == 0) {
-                ahead.settle(fresh);
-                fresh = 0;
-            }
-        }
-    }
-
-    /** As {@link #reconcile(Node, Snapshot, Detail)}, with {@code node}'s listing done already when not null. */
-    private void reconcile(Node node, Snapshot found, Detail detail, NameSet done) {
         if (fatal != null) {
             return;
         }
-        NameSet listed = done != null ? done : list(node);
+        NameSet listed = list(node);
         if (listed == null) {
             if (node.parent != null) {
                 unresolved.add(node); // as in watch(): an ancestor may have been renamed under us
@@ -467,9 +448,6 @@ final class Tree {
         List<String> subdirs = new ArrayList<>();
         listed.forEach(Node.DIR, (name, flags) -> subdirs.add(name));
         Node root = node.root();
-        List<Node> children = new ArrayList<>(subdirs.size());
-        boolean[] isNew = new boolean[subdirs.size()];
-        List<ScanAhead.Job> jobs = ScanAhead.helps(root.source) ? new ArrayList<>() : null;
         for (String name : subdirs) {
             Node child = node.dirs == null ? null : node.dirs.get(name);
             if (child == null) {
@@ -477,48 +455,14 @@ final class Tree {
                 if (prunes(root, path)) {
                     continue;
                 }
-                child = new Node(node, name, path); // attached once watched
-                isNew[children.size()] = true;
-                fresh++;
-                if (jobs != null) {
-                    jobs.add(new ScanAhead.Job(path, root.source));
-                }
-            }
-            children.add(child);
-        }
-        if (jobs != null && !jobs.isEmpty()) {
-            ahead.offer(jobs);
-        }
-        int job = 0;
-        for (int i = 0; i < children.size(); i++) {
-            Node child = children.get(i);
-            NameSet listing = null;
-            if (isNew[i]) { // watch first, then list
-                ScanAhead.Job j = jobs == null ? null : jobs.get(job++);
-                if (j != null && ahead.take(j) && j.key() != null) {
-                    if (!adopt(child, j)) {
-                        continue;
-                    }
-                    listing = j.listed();
-                } else if (!watch(child)) {
+                child = new Node(node, name, path);
+                if (!watch(child)) {
                     continue;
                 }
-                node.attach(child.name, child);
+                node.attach(name, child);
             }
-            reconcile(child, found, detail, listing);
+            reconcile(child, found, detail);
         }
-    }
-
-    /** Takes for {@code node} the watch a {@link ScanAhead} helper added; false (and removed) after a fatal error. */
-    private boolean adopt(Node node, ScanAhead.Job j) {
-        if (fatal != null) {
-            j.source.channel.remove(j.key());
-            return false;
-        }
-        node.key = j.key();
-        node.source = j.source;
-        byKey.put(node.key, node);
-        return true;
     }
 
     /**

@@ -98,17 +98,9 @@ public interface WatchBackend {
      * @param recursive one watch covers a whole subtree and events carry multi-segment paths (otherwise one watch
      *     per directory, one-segment paths)
      * @param pairing how rename halves are matched
-     * @param concurrentScan the channel's {@code add}/{@code remove} and the {@linkplain #lister() lister} may be
-     *     called from several threads at once: a scan then watches and lists new directories on every core
-     *     ({@code ScanAhead})
      */
-    record Capabilities(boolean recursive, Pairing pairing, boolean concurrentScan) {
+    record Capabilities(boolean recursive, Pairing pairing) {
         /** One watch per directory, one-segment paths, rename halves paired by cookie. */
         public static final Capabilities PER_DIRECTORY = new Capabilities(false, Pairing.BY_COOKIE);
-
-        /** A backend whose scans run on the session's thread only. */
-        public Capabilities(boolean recursive, Pairing pairing) {
-            this(recursive, pairing, false);
-        }
     }
 }

@@ -58,11 +58,6 @@ public final class WatchThreads {
         DELIVERY.execute(task);
     }
 
-    /** Runs {@code task} on the work pool: work that may block on the disk, never on a subscriber. */
-    static void work(Runnable task) {
-        WORK.execute(task);
-    }
-
     /** A Reactor view of the work pool, for work a caller's thread must not do (file I/O of a sync barrier). */
     static Scheduler scheduler() {
         return SCHEDULER;

@@ -22,7 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * Lists directories with {@code getdents64}, which reports each entry's type, so a scan costs one system call per
  * few hundred entries instead of a {@code stat} per entry. Entries of unknown type (some file systems) are
- * {@code lstat}ed. Any thread: each has its own buffer.
+ * {@code lstat}ed. One buffer per thread; the pipeline calls it on the loop thread only.
  */
 final class GetdentsLister implements DirectoryLister {
 

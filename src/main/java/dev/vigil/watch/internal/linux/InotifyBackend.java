@@ -126,7 +126,7 @@ public final class InotifyBackend implements WatchBackend {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(false, Pairing.BY_COOKIE, true); // InotifyLoop.add/remove, getdents64: any thread
+        return Capabilities.PER_DIRECTORY;
     }
 
     /** Lists with {@code getdents64} (entry types without a {@code stat} each) where libc has it. */

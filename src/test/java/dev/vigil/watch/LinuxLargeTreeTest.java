@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -22,29 +21,16 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scans of trees large enough for helpers to watch and list ahead of them on other cores ({@code ScanAhead}): every
- * directory is watched, changes anywhere are reported, and a scan that a failure ends early leaves no watch behind
- * (the helpers' watches for directories the scan never reached are removed). Watches are read from the kernel
- * (/proc/self/fdinfo), restricted to this test's own directories.
+ * A tree of 241 directories on inotify, checked against the kernel's own list of watches (/proc/self/fdinfo,
+ * restricted to this test's directories): every directory is watched once and reports changes, a scan that the watch
+ * limit ends leaves no watch behind, and past the limit the refused subtree is polled while the rest keeps inotify.
  */
 @EnabledOnOs(OS.LINUX)
-class LinuxScanAheadTest {
+class LinuxLargeTreeTest {
     private static final Duration BOUND = Duration.ofSeconds(20);
 
     @TempDir
     Path tmp;
-
-    /**
-     * Scans are helped once the JVM has scanned {@code ScanAhead.WARM_AFTER} (2,000) directories: one watcher of
-     * 2,100 makes sure of it, whichever tests ran before.
-     */
-    @BeforeAll
-    static void warmUp(@TempDir Path warm) throws Exception {
-        tree(warm, 21, 99);
-        FileWatcher w = FileWatcher.builder().root(warm).build();
-        Recorder.watch(w).dispose();
-        w.close();
-    }
 
     @Test
     void everyDirectoryOfALargeTreeIsWatchedAndReportsChanges() throws Exception {
@@ -90,7 +76,7 @@ class LinuxScanAheadTest {
     }
 
     @Test
-    void directoriesTheLimitRefusesToHelpersArePolledAndTheRestKeepInotify() throws Exception {
+    void aSubtreeTheLimitRefusesIsPolledAndTheRestKeepsInotify() throws Exception {
         Path root = Files.createDirectory(tmp.resolve("root"));
         List<Path> dirs = tree(root, 4, 60);
         Faults faults = new Faults();
