@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A tree of 241 directories on inotify, checked against the kernel's own list of watches (/proc/self/fdinfo,
- * restricted to this test's directories): every directory is watched once and reports changes, a scan that the watch
+ * restricted to this test's directories): every directory is watched and reports changes, a scan that the watch
  * limit ends leaves no watch behind, and past the limit the refused subtree is polled while the rest keeps inotify.
  */
 @EnabledOnOs(OS.LINUX)
@@ -88,9 +88,9 @@ class LinuxLargeTreeTest {
                     .pollInterval(Duration.ofMillis(20)).build();
             Recorder r = Recorder.watch(w);
             try {
-                List<Path> native_ = new ArrayList<>(dirs);
-                native_.removeIf(d -> d.startsWith(refused));
-                assertThat(watched(dirs)).isEqualTo(inodes(native_));
+                List<Path> inotified = new ArrayList<>(dirs);
+                inotified.removeIf(d -> d.startsWith(refused));
+                assertThat(watched(dirs)).isEqualTo(inodes(inotified));
                 Files.writeString(root.resolve("d001/s030/polled.txt"), "x");
                 Files.writeString(root.resolve("d002/s030/native.txt"), "x");
                 List<FileEvent> seen = new ArrayList<>();
